@@ -1,0 +1,1 @@
+"""BFCL v3 (Berkeley Function Calling Leaderboard) scoring, as the official checker scores."""

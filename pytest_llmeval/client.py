@@ -1,0 +1,245 @@
+"""Calls to an OpenAI-compatible chat endpoint: retries, timeouts, streaming, usage, cache.
+
+The client knows nothing of benchmarks: it sends messages (and tools) and returns a Response
+with the answer text kept apart from any reasoning text. Failures that a retry can cure (429,
+5xx, timeouts, dropped connections, malformed bodies) are retried with exponential backoff and
+full jitter, honouring ``Retry-After``; other 4xx errors are the caller's mistake and are raised
+at once as ServiceError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from dataclasses import asdict
+from typing import Any
+
+import openai
+
+from .cache import ResponseCache, request_key
+from .config import STANDARD_BODY_FIELDS, Endpoint
+from .records import Response, ToolCall, Usage
+
+RETRYABLE_STATUS = {408, 409, 429}
+REFUSAL_MARKERS = ("data_inspection_failed", "content_filter", "content management policy")
+THINK_BLOCK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
+MAX_BACKOFF_S = 30.0
+
+
+class ServiceError(Exception):
+    """A call that still failed after its retries; its message is one line for the report."""
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+
+
+def split_reasoning(text: str, reasoning: str = "") -> tuple[str, str]:
+    """Keep a leading ``<think>…</think>`` block (or a dangling ``…</think>``) out of the answer."""
+    match = THINK_BLOCK.match(text)
+    if match:
+        return text[match.end() :], (reasoning + match.group(1)).strip()
+    if "</think>" in text and "<think>" not in text:
+        head, _, tail = text.rpartition("</think>")
+        return tail.lstrip(), (reasoning + head).strip()
+    return text, reasoning
+
+
+def _retry_after(error: Exception) -> float | None:
+    response = getattr(error, "response", None)
+    header = response.headers.get("retry-after") if response is not None else None
+    try:
+        return min(float(header), 120.0) if header else None
+    except ValueError:
+        return None
+
+
+def backoff_delay(attempt: int, error: Exception, base: float = 0.5) -> float:
+    """Retry-After if the server gave one, else full-jitter exponential backoff."""
+    hinted = _retry_after(error)
+    if hinted is not None:
+        return hinted
+    return random.uniform(0, min(MAX_BACKOFF_S, base * 2 ** (attempt - 1)))
+
+
+def _describe(error: Exception) -> tuple[str, int | None]:
+    status = getattr(error, "status_code", None)
+    if isinstance(error, openai.APIStatusError):
+        body = error.body
+        detail = body.get("message", body) if isinstance(body, dict) else body
+        detail = detail or error.message
+        return f"HTTP {status}: {str(detail).splitlines()[0][:300]}", status
+    if isinstance(error, openai.APITimeoutError):
+        return "request timed out", None
+    if isinstance(error, openai.APIConnectionError):
+        return f"connection failed: {error.__cause__ or error}", None
+    return (
+        f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}",
+        status,
+    )
+
+
+def _is_retryable(error: Exception) -> bool:
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
+    return True  # timeouts, connection errors, malformed bodies
+
+
+def _is_refusal(error: Exception) -> bool:
+    return isinstance(error, openai.BadRequestError) and any(
+        marker in str(error.body or error.message).lower() for marker in REFUSAL_MARKERS
+    )
+
+
+class ModelClient:
+    """One endpoint (model under test or judge), shared by every sample of a process."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        timeout: float,
+        retries: int,
+        stream: bool = False,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.retries = retries
+        self.stream = stream
+        self.cache = cache
+        self._openai = openai.AsyncOpenAI(
+            api_key=endpoint.api_key or "EMPTY",
+            base_url=endpoint.base_url,
+            timeout=timeout,
+            max_retries=0,  # retries are ours: counted, jittered and reported
+        )
+
+    def request_body(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, overrides: dict
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": messages, **self.endpoint.generation, **overrides}
+        if tools:
+            body["tools"] = tools
+        else:
+            body.pop("parallel_tool_calls", None)  # servers reject it without tools
+        return body
+
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        salt: str = "",
+        **overrides: Any,
+    ) -> Response:
+        """One chat completion, from the cache when this exact request was answered before."""
+        body = self.request_body(messages, tools, overrides)
+        key = request_key(str(self._openai.base_url), self.endpoint.model or "", body, salt)
+        if self.cache is not None:
+            stored = self.cache.get(key)
+            if stored is not None:
+                return _from_stored(stored)
+        response = await self._with_retries(body)
+        if self.cache is not None:
+            self.cache.put(key, asdict(response))
+        return response
+
+    async def _with_retries(self, body: dict[str, Any]) -> Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                response = await self._send(body)
+            except Exception as error:
+                if _is_refusal(error):
+                    return Response(finish_reason="content_filter", attempts=attempt)
+                if not isinstance(error, (openai.OpenAIError, ValueError)):
+                    raise
+                message, status = _describe(error)
+                if not _is_retryable(error) or attempt > self.retries:
+                    raise ServiceError(message, status=status, attempts=attempt) from None
+                await asyncio.sleep(backoff_delay(attempt, error))
+                continue
+            response.latency_s = time.perf_counter() - started
+            response.attempts = attempt
+            return response
+
+    async def _send(self, body: dict[str, Any]) -> Response:
+        standard = {
+            k: v for k, v in body.items() if k in STANDARD_BODY_FIELDS or k in ("messages", "tools")
+        }
+        extra = {k: v for k, v in body.items() if k not in standard}
+        kwargs = {"model": self.endpoint.model or "", **standard}
+        if extra:
+            kwargs["extra_body"] = extra
+        if not self.stream:
+            completion = await self._openai.chat.completions.create(**kwargs)
+            return _from_completion(completion)
+        stream = await self._openai.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        return await _from_stream(stream)
+
+    async def aclose(self) -> None:
+        await self._openai.close()
+
+
+def _reasoning_of(message: Any) -> str:
+    return getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None) or ""
+
+
+def _usage_of(usage: Any) -> Usage:
+    if usage is None:
+        return Usage(calls=1)
+    return Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0, 1)
+
+
+def _from_completion(completion: Any) -> Response:
+    if not getattr(completion, "choices", None):
+        raise ValueError("malformed response: no choices")
+    choice = completion.choices[0]
+    message = choice.message
+    text, reasoning = split_reasoning(message.content or "", _reasoning_of(message))
+    calls = [
+        ToolCall(call.function.name, call.function.arguments or "", call.id or "")
+        for call in (message.tool_calls or [])
+        if getattr(call, "function", None) is not None
+    ]
+    return Response(text, reasoning, calls, choice.finish_reason, _usage_of(completion.usage))
+
+
+async def _from_stream(stream: Any) -> Response:
+    text, reasoning, finish, usage = [], [], None, None
+    calls: dict[int, dict[str, str]] = {}
+    async for chunk in stream:
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices or []:
+            delta = choice.delta
+            if delta is not None:
+                text.append(delta.content or "")
+                reasoning.append(_reasoning_of(delta))
+                for part in delta.tool_calls or []:
+                    call = calls.setdefault(
+                        part.index or 0, {"id": "", "name": "", "arguments": ""}
+                    )
+                    call["id"] = part.id or call["id"]
+                    if part.function is not None:
+                        call["name"] += part.function.name or ""
+                        call["arguments"] += part.function.arguments or ""
+            finish = choice.finish_reason or finish
+    answer, thought = split_reasoning("".join(text), "".join(reasoning))
+    tool_calls = [ToolCall(c["name"], c["arguments"], c["id"]) for _, c in sorted(calls.items())]
+    return Response(answer, thought, tool_calls, finish, _usage_of(usage))
+
+
+def _from_stored(stored: dict[str, Any]) -> Response:
+    response = Response(**{k: v for k, v in stored.items() if k not in ("tool_calls", "usage")})
+    response.tool_calls = [ToolCall(**call) for call in stored.get("tool_calls", [])]
+    response.usage = Usage(**stored.get("usage", {}))
+    response.cached = True
+    return response

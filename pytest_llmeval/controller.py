@@ -1,0 +1,178 @@
+"""The process that sees every test report: records in, table, files and exit status out.
+
+In a plain run that is the only process; under xdist it is the controller, which runs no test
+and receives each worker's reports (with their `llm_record`) through pytest_runtest_logreport.
+Records are appended to samples.jsonl as they arrive, so an interrupted run keeps them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from . import benchmarks
+from .benchmarks.base import Benchmark
+from .config import RunConfig, mask_secrets
+from .gate import Threshold, parse_threshold, shortfalls
+from .report import build_rows, format_table, usage_lines, usage_summary, write_reports
+
+
+def plugin_version() -> str:
+    try:
+        return metadata.version("pytest-llmeval")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def new_run_dir(output: Path, model: str | None) -> Path:
+    """One folder per run: <output>/<UTC time>-<model>."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    safe_model = "".join(c if c.isalnum() or c in "-._" else "_" for c in (model or "model"))
+    folder = output / f"{stamp}-{safe_model}"
+    suffix = 1
+    while folder.exists():
+        suffix += 1
+        folder = output / f"{stamp}-{safe_model}-{suffix}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+class Controller:
+    """Aggregates records into the table, writes report files and applies the gates."""
+
+    def __init__(self, config: pytest.Config, run: RunConfig, run_dir: Path) -> None:
+        self.pytest_config = config
+        self.run = run
+        self.run_dir = run_dir
+        self.records: list[dict[str, Any]] = []
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.gate_lines: list[str] | None = None
+        self.usage_problems: list[str] = []
+        self.other_failures = 0
+        self.started = time.time()
+        self.thresholds = self._parse_thresholds()
+        self._samples_file: IO[str] | None = None
+        self._benchmarks: dict[str, Benchmark] = {}
+
+    def benchmark(self, name: str) -> Benchmark:
+        if name not in self._benchmarks:
+            self._benchmarks[name] = benchmarks.get(name)(self.run)
+        return self._benchmarks[name]
+
+    def _parse_thresholds(self) -> list[Threshold]:
+        return [
+            parse_threshold(text, lambda name: self.benchmark(name).figures())
+            for text in self.run.thresholds
+        ]
+
+    # -- reports arriving --------------------------------------------------------------------
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "llm_record", None)
+        if record is not None:
+            self.records.append(record)
+            self._append_sample(record)
+        elif report.failed:
+            self.other_failures += 1
+
+    @pytest.hookimpl
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        problem = getattr(report, "llm_usage_error", None)
+        if problem and problem not in self.usage_problems:
+            self.usage_problems.append(problem)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.sources.update(getattr(node, "workeroutput", {}).get("llmeval_sources", {}))
+
+    def _append_sample(self, record: dict[str, Any]) -> None:
+        if self._samples_file is None:
+            self._samples_file = (self.run_dir / "samples.jsonl").open("a", encoding="utf-8")
+        self._samples_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._samples_file.flush()
+
+    # -- the end -----------------------------------------------------------------------------
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self._samples_file is not None:
+            self._samples_file.close()
+        model = self.run.target.model or "model"
+        self.rows = build_rows(
+            model, self.records, {r["dataset"]: self.benchmark(r["dataset"]) for r in self.records}
+        )
+        if self.thresholds:
+            self.gate_lines = shortfalls(
+                self.thresholds, self.rows, self._error_counts(), self.run.max_error_rate
+            )
+        session.exitstatus = self._exit_status(session.exitstatus)
+        if self.records or self.usage_problems:
+            write_reports(self.run_dir, self.rows, self._meta(session.exitstatus))
+
+    def _error_counts(self) -> dict[str, tuple[int, int]]:
+        counts: dict[str, tuple[int, int]] = {}
+        for record in self.records:
+            errors, total = counts.get(record["dataset"], (0, 0))
+            counts[record["dataset"]] = (errors + bool(record["error"]), total + 1)
+        return counts
+
+    def _exit_status(self, status: int | pytest.ExitCode) -> int | pytest.ExitCode:
+        if self.usage_problems:
+            return pytest.ExitCode.USAGE_ERROR
+        if status in (
+            pytest.ExitCode.INTERRUPTED,
+            pytest.ExitCode.INTERNAL_ERROR,
+            pytest.ExitCode.USAGE_ERROR,
+        ):
+            return status
+        if self.gate_lines is None or self.other_failures:
+            return status  # plain pytest semantics: any wrong answer is a failed test
+        return pytest.ExitCode.TESTS_FAILED if self.gate_lines else pytest.ExitCode.OK
+
+    def _meta(self, status: int | pytest.ExitCode) -> dict[str, Any]:
+        return {
+            "model": self.run.target.public(),
+            "judge": self.run.judge.public() if self.run.judge.model else None,
+            "plugin_version": plugin_version(),
+            "datasets": self.sources,
+            "usage": usage_summary(self.records),
+            "limit": self.run.limit,
+            "repeats": self.run.repeats,
+            "started": dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(),
+            "finished": dt.datetime.now(dt.UTC).isoformat(),
+            "wall_s": round(time.time() - self.started, 3),
+            "command": mask_secrets(sys.argv),
+            "thresholds": [t.text for t in self.thresholds],
+            "gate_shortfalls": self.gate_lines,
+            "usage_errors": self.usage_problems,
+            "exit_status": int(status),
+        }
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        write = terminalreporter.write_line
+        for problem in self.usage_problems:
+            terminalreporter.write_line(f"pytest-llmeval: {problem}", red=True, bold=True)
+        if not self.records:
+            return
+        terminalreporter.write_sep("=", f"pytest-llmeval: {self.run.target.model}")
+        write(format_table(self.rows))
+        for line in usage_lines(usage_summary(self.records)):
+            write(line)
+        write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")
+        if self.gate_lines is not None:
+            if self.gate_lines:
+                terminalreporter.write_line("gate FAILED:", red=True, bold=True)
+                for line in self.gate_lines:
+                    terminalreporter.write_line(f"  {line}", red=True)
+            else:
+                terminalreporter.write_line(
+                    f"gate passed ({len(self.thresholds)} thresholds)", green=True
+                )

@@ -1,0 +1,95 @@
+"""Accuracy thresholds that decide the exit status of a benchmark run.
+
+``DATASET=MIN`` gates the dataset's OVERALL on its first metric; ``DATASET:NAME=MIN`` names a
+metric (then OVERALL) or a subset (then the first metric); ``DATASET:METRIC:SUBSET=MIN`` names
+both. Names are checked when the run starts, so a typo stops it before any call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from .report import format_score
+
+
+@dataclass(frozen=True)
+class Threshold:
+    dataset: str
+    metric: str
+    subset: str
+    minimum: float
+    text: str
+
+
+def parse_threshold(
+    text: str, figures: Callable[[str], tuple[Sequence[str], Sequence[str]]]
+) -> Threshold:
+    """`figures(dataset)` gives (metrics, subsets) it reports, or raises KeyError if unknown."""
+    name, sep, value = text.partition("=")
+    parts = [p.strip() for p in name.split(":")]
+    try:
+        minimum = float(value)
+    except ValueError:
+        minimum = None
+    if not sep or minimum is None or not all(parts) or len(parts) > 3:
+        raise pytest.UsageError(
+            f"--llm-threshold {text!r}: expected DATASET[:METRIC][:SUBSET]=NUMBER, "
+            "e.g. bfcl_v3:live_simple=0.8"
+        )
+    try:
+        metrics, subsets = figures(parts[0])
+    except KeyError as error:
+        raise pytest.UsageError(f"--llm-threshold {text!r}: {error.args[0]}") from None
+    subsets = [*subsets, "OVERALL"]
+    metric, subset = metrics[0], "OVERALL"
+    if len(parts) == 2:
+        if parts[1] in metrics:
+            metric = parts[1]
+        elif parts[1] in subsets:
+            subset = parts[1]
+        else:
+            raise pytest.UsageError(
+                f"--llm-threshold {text!r}: {parts[1]!r} is neither a metric "
+                f"({', '.join(metrics)}) "
+                f"nor a subset ({', '.join(subsets)}) of {parts[0]}"
+            )
+    elif len(parts) == 3:
+        metric, subset = parts[1], parts[2]
+        if metric not in metrics or subset not in subsets:
+            raise pytest.UsageError(
+                f"--llm-threshold {text!r}: unknown metric or subset of {parts[0]} "
+                f"(metrics: {', '.join(metrics)}; subsets: {', '.join(subsets)})"
+            )
+    return Threshold(parts[0], metric, subset, minimum, text)
+
+
+def shortfalls(
+    thresholds: Sequence[Threshold],
+    rows: Sequence[dict[str, Any]],
+    error_counts: dict[str, tuple[int, int]],
+    max_error_rate: float,
+) -> list[str]:
+    """One line per figure below its threshold, and per dataset with too many failed calls."""
+    measured = {(r["dataset"], r["metric"], r["subset"]): r["score"] for r in rows}
+    lines = []
+    for threshold in thresholds:
+        key = (threshold.dataset, threshold.metric, threshold.subset)
+        value = measured.get(key)
+        label = f"{threshold.dataset} {threshold.metric} {threshold.subset}"
+        if value is None:
+            lines.append(f"{label}: not measured (threshold {threshold.minimum})")
+        elif value < threshold.minimum:
+            lines.append(f"{label}: {format_score(value)} < threshold {threshold.minimum}")
+    for dataset, (errors, total) in sorted(error_counts.items()):
+        rate = errors / total if total else 0.0
+        if rate > max_error_rate:
+            lines.append(
+                f"{dataset}: {errors} of {total} samples failed to run "
+                f"(error rate {format_score(rate)} "
+                f"> --llm-max-error-rate {max_error_rate})"
+            )
+    return lines

@@ -1,0 +1,99 @@
+"""In-process concurrency: the calls of upcoming items start before their tests run.
+
+Tests run one after another on pytest's main thread; their model calls run on one private
+asyncio loop on a daemon thread. When an item asks for its outcome, the prefetcher makes sure
+the next items' calls are already in flight (a window of twice the concurrency, so a slow item
+never leaves the slots idle), then waits for this item's own. One thread and a coroutine per
+call keep hundreds of calls in flight for a few kilobytes each; xdist workers each do the same
+on the items their queue holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Engine:
+    """An asyncio loop on a daemon thread that runs coroutines for synchronous callers."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="llmeval-engine", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.submit(coro).result()
+
+    def close(self, finalizers: Iterable[Callable[[], Coroutine[Any, Any, Any]]] = ()) -> None:
+        """Cancel what is still pending, run async finalizers, stop the thread."""
+
+        async def shutdown() -> None:
+            current = asyncio.current_task()
+            pending = [t for t in asyncio.all_tasks() if t is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for finalizer in finalizers:
+                await finalizer()
+
+        if self.loop.is_running():
+            self.run(shutdown())
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
+        self.loop.close()
+
+
+class Prefetcher:
+    """Keeps up to `concurrency` sample runs in flight ahead of the test that needs them."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        start: Callable[[Any], Coroutine[Any, Any, T]],
+        concurrency: int,
+    ) -> None:
+        self._engine = engine
+        self._start = start
+        self._window = 2 * concurrency
+        self._slots: asyncio.Semaphore | None = None
+        self._concurrency = concurrency
+        self._futures: dict[str, concurrent.futures.Future[T]] = {}
+
+    async def _bounded(self, key: Any) -> T:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._concurrency)
+        async with self._slots:
+            return await self._start(key)
+
+    def _ensure(self, nodeid: str, key: Any) -> concurrent.futures.Future[T]:
+        future = self._futures.get(nodeid)
+        if future is None:
+            future = self._futures[nodeid] = self._engine.submit(self._bounded(key))
+        return future
+
+    def result(self, nodeid: str, key: Any, upcoming: Iterable[tuple[str, Any]]) -> T:
+        """This item's result; first start the next items' runs so the slots stay busy."""
+        own = self._ensure(nodeid, key)
+        for count, (next_id, next_key) in enumerate(upcoming):
+            if count >= self._window:
+                break
+            self._ensure(next_id, next_key)
+        try:
+            return own.result()
+        finally:
+            self._futures.pop(nodeid, None)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._futures)
