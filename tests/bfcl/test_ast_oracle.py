@@ -9,7 +9,6 @@ quirk, pinned here by id with its official error type (counts measured by runnin
 """
 
 import functools
-import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
@@ -18,17 +17,14 @@ import pytest
 
 from pytest_llmeval.benchmarks.bfcl_v3.ast_checker import check_ast
 from pytest_llmeval.benchmarks.bfcl_v3.decode import DecodeError, decode_prompt
+from tests.bfcl.oracle import (
+    DATA_DIR,
+    as_prompt_text,
+    derived_calls,
+    source_text_calls,
+    with_underscore_names,
+)
 
-
-def find_data_dir() -> Path | None:
-    spec = importlib.util.find_spec("bfcl_eval")
-    if spec is None or spec.origin is None:
-        return None
-    data_dir = Path(spec.origin).parent / "data"
-    return data_dir if (data_dir / "BFCL_v3_simple.json").exists() else None
-
-
-DATA_DIR = find_data_dir()
 pytestmark = pytest.mark.skipif(
     DATA_DIR is None, reason="bfcl_eval 2025.8.6.2 (the v3 data files) is not installed"
 )
@@ -91,10 +87,7 @@ PROMPT_ONLY_FAILURES = {
     "javascript": {},
 }
 
-MISSING = object()
-
-
-# --- data and GT-derived answers ---
+# --- data ---
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -114,64 +107,12 @@ def entries(category: str) -> list[tuple[str, list[dict], list[dict]]]:
     ]
 
 
-def first_allowed(options: list):
-    return next((option for option in options if option != ""), MISSING)
-
-
-def reduced_dict(allowed: dict) -> dict:
-    return {
-        key: value
-        for key, options in allowed.items()
-        if (value := first_allowed(options)) is not MISSING
-    }
-
-
-def derived_value(options: list):
-    value = first_allowed(options)
-    if isinstance(value, dict):
-        return reduced_dict(value)
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        return [reduced_dict(item) for item in value]
-    return value
-
-
-def derived_calls(ground_truth: list[dict]) -> list[dict]:
-    """The GT-derived answer, calls in reversed GT order."""
-    calls = []
-    for gt_call in reversed(ground_truth):
-        ((name, allowed),) = gt_call.items()
-        arguments = {
-            param: value
-            for param, options in allowed.items()
-            if (value := derived_value(options)) is not MISSING
-        }
-        calls.append({name: arguments})
-    return calls
-
-
-def as_prompt_text(calls: list[dict]) -> str:
-    """``[f(a=1), g(b='x')]`` with Python reprs, as a prompt-mode model would answer."""
-    rendered = []
-    for call in calls:
-        ((name, arguments),) = call.items()
-        rendered.append(
-            f"{name}({', '.join(f'{key}={value!r}' for key, value in arguments.items())})"
-        )
-    return "[" + ", ".join(rendered) + "]"
-
-
 def decoded_text(calls: list[dict]) -> list[dict] | None:
     """The answer sent as prompt-mode text and decoded back (``None``: decoding failed)."""
     try:
         return decode_prompt(as_prompt_text(calls))
     except DecodeError:
         return None
-
-
-def with_underscore_names(calls: list[dict]) -> list[dict]:
-    return [
-        {name.replace(".", "_"): arguments for name, arguments in call.items()} for call in calls
-    ]
 
 
 def failures(category: str, answer, *, underscore_to_dot: bool = False) -> dict[str, str]:
@@ -234,61 +175,6 @@ def test_java_js_python_valued_prompt_text_fails_only_on_python_keywords(categor
 
 
 # --- Java / JavaScript GT rendered as source text ---
-
-
-def java_source(value, schema: dict) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value}L" if schema["type"] == "long" else str(value)
-    if isinstance(value, float):
-        return f"{value}f" if schema["type"] == "float" else repr(value)
-    if isinstance(value, list):
-        item_type = schema.get("items", {}).get("type", "any")
-        items = ", ".join(java_item(item, item_type) for item in value)
-        if schema["type"] == "Array":
-            return f"new {item_type}[]{{{items}}}"
-        return f"new ArrayList<>(Arrays.asList({items}))"
-    puts = " ".join(f'put("{key}", {java_item(item, "any")});' for key, item in value.items())
-    return f"new HashMap<String, Object>() {{{{ {puts} }}}}"
-
-
-def java_item(value, item_type: str) -> str:
-    return f'"{value}"' if isinstance(value, str) else java_source(value, {"type": item_type})
-
-
-def js_source(value, schema: dict) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(js_item(item) for item in value) + "]"
-    return "{" + ", ".join(f"{key}: {js_item(item)}" for key, item in value.items()) + "}"
-
-
-def js_item(value) -> str:
-    return f"'{value}'" if isinstance(value, str) else js_source(value, {"type": "any"})
-
-
-def source_text_calls(category: str):
-    """The GT-derived answer with each value written as Java / JavaScript source text."""
-    render = java_source if category == "java" else js_source
-
-    def answer(ground_truth, docs):
-        calls = []
-        for call in derived_calls(ground_truth):
-            ((name, arguments),) = call.items()
-            doc = next((doc for doc in docs if doc["name"] == name), docs[0])
-            schemas = doc["parameters"]["properties"]
-            calls.append({name: {p: render(v, schemas[p]) for p, v in arguments.items()}})
-        return calls
-
-    return answer
 
 
 @pytest.mark.parametrize("category", sorted(PINNED_SOURCE_FAILURES))

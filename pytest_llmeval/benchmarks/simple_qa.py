@@ -1,0 +1,169 @@
+"""SimpleQA and Chinese SimpleQA: short factual questions graded by an LLM judge.
+
+The judge sees question, gold target and the model's answer and replies with one grade
+(CORRECT / INCORRECT / NOT_ATTEMPTED). An unparseable reply is asked again (a fresh call, not
+a cache replay) a bounded number of times, then recorded as a judge error with the raw reply:
+counted in the report's Errors, never scored as incorrect.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..data import DataError, pick, read_hub, read_local
+from ..records import Outcome, Sample, Verdict
+from ..scoring.judge import (
+    CHINESE_SIMPLEQA_GRADER_TEMPLATE,
+    SIMPLEQA_GRADER_TEMPLATE,
+    Grade,
+    GradeCounts,
+    grade_metrics,
+    grader_messages,
+    load_template,
+    parse_grade,
+)
+from .base import Benchmark, JudgeError, RunContext
+
+JUDGE_ATTEMPTS = 3
+GRADE_METRICS = ("is_correct", "is_incorrect", "is_not_attempted")
+DERIVED_METRICS = ("correct_given_attempted", "f_score")
+
+
+class SimpleQA(Benchmark):
+    name = "simple_qa"
+    metrics = GRADE_METRICS
+    needs_judge = True
+    hub_path: ClassVar[str] = "basicv8vc/SimpleQA"
+    hub_split: ClassVar[str] = "test"
+    grader_template: ClassVar[str] = SIMPLEQA_GRADER_TEMPLATE
+    instruction: ClassVar[str] = "Answer the following question.\n\n{question}"
+    data_help = "a JSONL/CSV/parquet file with problem, answer, metadata"
+
+    def figures(self) -> tuple[list[str], list[str]]:
+        return [*GRADE_METRICS, *DERIVED_METRICS], list(self.subsets)
+
+    # -- data ------------------------------------------------------------------------------
+    def load(self, source: str | None) -> list[Sample]:
+        if source is None:
+            rows_by_subset = self._group(read_hub(self.hub_path, None, self.hub_split))
+        else:
+            local = read_local(Path(source), self.subsets)
+            rows_by_subset = self._group(local.pop("", [])) | local
+        return [
+            self._sample(subset, index, row)
+            for subset in self.subsets
+            for index, row in enumerate(rows_by_subset.get(subset, []))
+        ]
+
+    def _group(self, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        return {"default": rows} if rows else {}
+
+    def _sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
+        question = str(pick(row, ("problem", "question"), "question"))
+        return Sample(
+            id=str(row.get("id", index)),
+            dataset=self.name,
+            subset=subset,
+            messages=[{"role": "user", "content": self.instruction.format(question=question)}],
+            target=str(pick(row, ("answer",), "answer")),
+            meta={"question": question, "labels": self._labels(row)},
+        )
+
+    @staticmethod
+    def _labels(row: dict[str, Any]) -> dict[str, Any]:
+        """The metadata string holds a Python dict literal (topic, answer_type, urls)."""
+        metadata = row.get("metadata")
+        if isinstance(metadata, str):
+            try:
+                metadata = ast.literal_eval(metadata)
+            except (ValueError, SyntaxError):
+                return {}
+        if not isinstance(metadata, dict):
+            return {}
+        return {k: metadata[k] for k in ("topic", "answer_type") if k in metadata}
+
+    # -- calls -----------------------------------------------------------------------------
+    @functools.cached_property
+    def template(self) -> str:
+        path = self.config.judge_template
+        return load_template(path) if path else self.grader_template
+
+    async def run(self, sample: Sample, ctx: RunContext) -> None:
+        await super().run(sample, ctx)
+        answer = ctx.outcome.final.text
+        messages = grader_messages(self.template, sample.meta["question"], sample.target, answer)
+        extra = ctx.outcome.extra
+        for attempt in range(JUDGE_ATTEMPTS):
+            reply = await ctx.judge(messages, attempt)
+            extra["judge_reply"] = reply.text
+            grade = parse_grade(reply.text)
+            if grade is not None:
+                extra["grade"] = grade.value
+                return
+        raise JudgeError(
+            f"no grade in the judge's reply after {JUDGE_ATTEMPTS} attempts: {reply.text[:200]!r}"
+        )
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, sample: Sample, outcome: Outcome) -> Verdict:
+        grade = Grade(outcome.extra["grade"])
+        tags = ["refused"] if outcome.final.finish_reason == "content_filter" else []
+        reason = (
+            "correct" if grade is Grade.CORRECT else f"judge: {grade.value} (gold: {sample.target})"
+        )
+        return Verdict(
+            grade is Grade.CORRECT, reason, grade_metrics(grade), outcome.final.text, tags
+        )
+
+    def aggregate(self, records: list[dict[str, Any]]) -> dict[str, float]:
+        """The three grade shares, plus the paper's correct_given_attempted and f_score."""
+        counts = GradeCounts(
+            correct=sum(r["metrics"].get("is_correct", 0.0) == 1.0 for r in records),
+            incorrect=sum(r["metrics"].get("is_incorrect", 0.0) == 1.0 for r in records),
+            not_attempted=sum(r["metrics"].get("is_not_attempted", 0.0) == 1.0 for r in records),
+        )
+        shares = counts.metrics()
+        if len(records) != counts.judged:  # errors scored 0 with --llm-ignore-errors
+            for metric in GRADE_METRICS:
+                shares[metric] = getattr(counts, metric.removeprefix("is_")) / len(records)
+        return {metric: shares[metric] for metric in (*GRADE_METRICS, *DERIVED_METRICS)}
+
+
+CHINESE_SUBSETS = {
+    "中华文化": "Chinese Culture",
+    "人文与社会科学": "Humanities & Social",
+    "工程、技术与应用科学": "Engineering & Tech",
+    "生活、艺术与文化": "Life, Arts & Culture",
+    "社会": "Society",
+    "自然与自然科学": "Nature & Science",
+}
+
+
+class ChineseSimpleQA(SimpleQA):
+    name = "chinese_simpleqa"
+    subsets = tuple(CHINESE_SUBSETS.values())
+    hub_path = "OpenStellarTeam/Chinese-SimpleQA"
+    hub_split = "train"
+    grader_template = CHINESE_SIMPLEQA_GRADER_TEMPLATE
+    instruction = "请回答下面的问题。\n\n{question}"
+    data_help = "a JSONL/CSV/parquet file with id, primary_category, question, answer"
+
+    def _group(self, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """Subsets are the six primary categories, under the seed table's English names."""
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            category = str(pick(row, ("primary_category",), "primary_category"))
+            subset = CHINESE_SUBSETS.get(category, category)
+            if subset not in self.subsets:
+                raise DataError(f"unknown primary_category {category!r}")
+            grouped.setdefault(subset, []).append(row)
+        return grouped
+
+    @staticmethod
+    def _labels(row: dict[str, Any]) -> dict[str, Any]:
+        return (
+            {"secondary_category": row["secondary_category"]} if "secondary_category" in row else {}
+        )

@@ -1,0 +1,246 @@
+"""Ground-truth-derived answers for BFCL v3, shared by the checker oracle tests and the HTTP
+oracle (a scripted server that answers every sample with its ground truth).
+
+The answer derived from an entry's ground truth takes, per parameter, the first allowed value
+that is not ``""`` (parameters allowing only ``""`` are left out; dict values are reduced the
+same way one level down) and lists the calls in reversed GT order.  Java/JavaScript values are
+written as source text, as a function-calling model sends them.
+"""
+
+import asyncio
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+from pytest_llmeval.benchmarks.bfcl_v3.multi_turn import run_conversation, uses_long_context
+from pytest_llmeval.benchmarks.bfcl_v3.multi_turn_exec import parse_call_source
+from pytest_llmeval.records import Response, Sample, ToolCall
+from tests.scripted_server import Reply
+
+
+def find_data_dir() -> Path | None:
+    spec = importlib.util.find_spec("bfcl_eval")
+    if spec is None or spec.origin is None:
+        return None
+    data_dir = Path(spec.origin).parent / "data"
+    return data_dir if (data_dir / "BFCL_v3_simple.json").exists() else None
+
+
+DATA_DIR = find_data_dir()
+MISSING = object()
+
+
+def first_allowed(options: list):
+    return next((option for option in options if option != ""), MISSING)
+
+
+def reduced_dict(allowed: dict) -> dict:
+    return {
+        key: value
+        for key, options in allowed.items()
+        if (value := first_allowed(options)) is not MISSING
+    }
+
+
+def derived_value(options: list):
+    value = first_allowed(options)
+    if isinstance(value, dict):
+        return reduced_dict(value)
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return [reduced_dict(item) for item in value]
+    return value
+
+
+def derived_calls(ground_truth: list[dict]) -> list[dict]:
+    """The GT-derived answer, calls in reversed GT order."""
+    calls = []
+    for gt_call in reversed(ground_truth):
+        ((name, allowed),) = gt_call.items()
+        arguments = {
+            param: value
+            for param, options in allowed.items()
+            if (value := derived_value(options)) is not MISSING
+        }
+        calls.append({name: arguments})
+    return calls
+
+
+def as_prompt_text(calls: list[dict]) -> str:
+    """``[f(a=1), g(b='x')]`` with Python reprs, as a prompt-mode model would answer."""
+    rendered = []
+    for call in calls:
+        ((name, arguments),) = call.items()
+        rendered.append(
+            f"{name}({', '.join(f'{key}={value!r}' for key, value in arguments.items())})"
+        )
+    return "[" + ", ".join(rendered) + "]"
+
+
+def with_underscore_names(calls: list[dict]) -> list[dict]:
+    return [
+        {name.replace(".", "_"): arguments for name, arguments in call.items()} for call in calls
+    ]
+
+
+def java_source(value, schema: dict) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}L" if schema["type"] == "long" else str(value)
+    if isinstance(value, float):
+        return f"{value}f" if schema["type"] == "float" else repr(value)
+    if isinstance(value, list):
+        item_type = schema.get("items", {}).get("type", "any")
+        items = ", ".join(java_item(item, item_type) for item in value)
+        if schema["type"] == "Array":
+            return f"new {item_type}[]{{{items}}}"
+        return f"new ArrayList<>(Arrays.asList({items}))"
+    puts = " ".join(f'put("{key}", {java_item(item, "any")});' for key, item in value.items())
+    return f"new HashMap<String, Object>() {{{{ {puts} }}}}"
+
+
+def java_item(value, item_type: str) -> str:
+    return f'"{value}"' if isinstance(value, str) else java_source(value, {"type": item_type})
+
+
+def js_source(value, schema: dict) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(js_item(item) for item in value) + "]"
+    return "{" + ", ".join(f"{key}: {js_item(item)}" for key, item in value.items()) + "}"
+
+
+def js_item(value) -> str:
+    return f"'{value}'" if isinstance(value, str) else js_source(value, {"type": "any"})
+
+
+def source_text_calls(category: str):
+    """The GT-derived answer with each value written as Java / JavaScript source text."""
+    render = java_source if category == "java" else js_source
+
+    def answer(ground_truth, docs):
+        calls = []
+        for call in derived_calls(ground_truth):
+            ((name, arguments),) = call.items()
+            doc = next((doc for doc in docs if doc["name"] == name), docs[0])
+            schemas = doc["parameters"]["properties"]
+            calls.append({name: {p: render(v, schemas[p]) for p, v in arguments.items()}})
+        return calls
+
+    return answer
+
+
+# --- the HTTP oracle: one scripted reply per request a run will send ---
+
+
+def request_key(messages: list[dict], tools: list[dict] | None) -> str:
+    """What identifies a request: the whole conversation and the tool names offered."""
+    names = sorted(tool["function"]["name"] for tool in tools or [])
+    text = json.dumps([messages, names], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _reply(calls: list[tuple[str, dict]], mode: str) -> Reply:
+    if mode == "fc":
+        return Reply(
+            text="",
+            tool_calls=[
+                {"name": name.replace(".", "_"), "arguments": json.dumps(kwargs)}
+                for name, kwargs in calls
+            ],
+        )
+    return Reply(text=as_prompt_text([{name: kwargs} for name, kwargs in calls]))
+
+
+def single_turn_reply(sample: Sample, mode: str) -> Reply:
+    """The ground truth as the model's answer (relevance: call or decline as required)."""
+    docs = sample.meta["functions"]
+    if "irrelevance" in sample.subset:
+        return Reply(text="None of the given functions can answer this.")
+    if sample.subset == "live_relevance":
+        return _reply([(docs[0]["name"], {})], mode)
+    if sample.subset in ("java", "javascript") and mode == "fc":
+        calls = source_text_calls(sample.subset)(sample.target, docs)
+    else:
+        calls = derived_calls(sample.target)
+    return _reply([next(iter(call.items())) for call in calls], mode)
+
+
+def _named_call(source: str, docs: list[dict]) -> tuple[str, dict]:
+    """A GT call string (positional arguments allowed) as (name, keyword arguments)."""
+    call = parse_call_source(source)
+    doc = next(doc for doc in docs if doc["name"] == call.name)
+    names = list(doc["parameters"]["properties"])
+    return call.name, {**dict(zip(names, call.args)), **call.kwargs}
+
+
+def multi_turn_replies(sample: Sample, mode: str) -> dict[str, Reply]:
+    """Replay the conversation with the ground truth answering, recording each request's reply.
+
+    Per turn the model makes the GT calls in one step, then answers in text (ending the turn).
+    """
+    entry, truth = sample.meta["entry"], sample.target
+    docs = sample.meta["functions"] + [d for ds in sample.meta["held_out"].values() for d in ds]
+    book: dict[str, Reply] = {}
+    state = {"turn": 0, "called": False}
+
+    async def chat(messages: list[dict], tools: list[dict] | None) -> Response:
+        turn_calls = truth[state["turn"]] if state["turn"] < len(truth) else []
+        if turn_calls and not state["called"]:
+            reply = _reply([_named_call(src, docs) for src in turn_calls], mode)
+            state["called"] = True
+        else:
+            reply = Reply(text="Done.")
+            state["turn"] += 1
+            state["called"] = False
+        book[request_key(messages, tools)] = reply
+        return _as_response(reply)
+
+    asyncio.run(
+        run_conversation(
+            entry,
+            sample.meta["functions"],
+            sample.meta["held_out"],
+            chat,
+            mode=mode,
+            long_context=uses_long_context(entry),
+        )
+    )
+    return book
+
+
+def _as_response(reply: Reply) -> Response:
+    """The Response the client builds from this reply (same tool-call ids as the server's)."""
+    calls = [
+        ToolCall(call["name"], call["arguments"], f"call_{i}")
+        for i, call in enumerate(reply.tool_calls)
+    ]
+    return Response(text=reply.text or "", tool_calls=calls)
+
+
+def oracle_book(samples: list[Sample], mode: str) -> dict[str, Reply]:
+    book: dict[str, Reply] = {}
+    for sample in samples:
+        if sample.subset.startswith("multi_turn"):
+            book.update(multi_turn_replies(sample, mode))
+        else:
+            book[request_key(sample.messages, sample.tools)] = single_turn_reply(sample, mode)
+    return book
+
+
+def oracle_handler(book: dict[str, Reply]):
+    def handle(request: dict) -> Reply:
+        return book.get(
+            request_key(request["messages"], request.get("tools")),
+            Reply(text="(the oracle has no answer for this request)"),
+        )
+
+    return handle
