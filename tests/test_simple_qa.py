@@ -82,9 +82,7 @@ def table(report: dict) -> dict[tuple[str, str], dict]:
 def test_simple_qa_metrics_match_the_hand_count(pytester, serve):
     script = simple_qa_script()
     server = serve(script)
-    result, report, run_dir = run(
-        pytester, server, "simple_qa", f"--llm-data=simple_qa={SIMPLE_QA}"
-    )
+    result, report, _ = run(pytester, server, "simple_qa", f"--llm-data=simple_qa={SIMPLE_QA}")
     rows_ = table(report)
     # 6 correct, 3 incorrect, 1 not attempted out of 10
     expected = {

@@ -91,7 +91,7 @@ class BfclV3(Benchmark):
     name = "bfcl_v3"
     metrics = (METRIC,)
     subsets = tuple(CATEGORIES)
-    data_help = "pip install --no-deps bfcl-eval==2025.8.6.2 mpmath, or a folder laid out like bfcl_eval/data"
+    data_help = "pip install --no-deps bfcl-eval==2025.8.6.2 mpmath, or a copy of bfcl_eval/data"
 
     @property
     def mode(self) -> str:
