@@ -4,7 +4,8 @@ oracle (a scripted server that answers every sample with its ground truth).
 The answer derived from an entry's ground truth takes, per parameter, the first allowed value
 that is not ``""`` (parameters allowing only ``""`` are left out; dict values are reduced the
 same way one level down) and lists the calls in reversed GT order.  Java/JavaScript values are
-written as source text, as a function-calling model sends them.
+written as source text, as a function-calling model sends them, and in prompt mode the whole
+reply is Java/JavaScript call syntax.
 """
 
 import asyncio
@@ -66,13 +67,17 @@ def derived_calls(ground_truth: list[dict]) -> list[dict]:
     return calls
 
 
-def as_prompt_text(calls: list[dict]) -> str:
-    """``[f(a=1), g(b='x')]`` with Python reprs, as a prompt-mode model would answer."""
+def as_prompt_text(calls: list[dict], value_text=repr) -> str:
+    """``[f(a=1), g(b='x')]``, as a prompt-mode model would answer.
+
+    Values are written with ``value_text``: Python reprs, or ``str`` for values that already
+    are Java/JavaScript source text.
+    """
     rendered = []
     for call in calls:
         ((name, arguments),) = call.items()
         rendered.append(
-            f"{name}({', '.join(f'{key}={value!r}' for key, value in arguments.items())})"
+            f"{name}({', '.join(f'{key}={value_text(value)}' for key, value in arguments.items())})"
         )
     return "[" + ", ".join(rendered) + "]"
 
@@ -119,12 +124,33 @@ def js_source(value, schema: dict) -> str:
 
 
 def js_item(value) -> str:
-    return f"'{value}'" if isinstance(value, str) else js_source(value, {"type": "any"})
+    """A nested value; a str is quoted with ``'``, or ``"`` when it holds a ``'`` (valid JS)."""
+    if not isinstance(value, str):
+        return js_source(value, {"type": "any"})
+    quote = '"' if "'" in value else "'"
+    return f"{quote}{value}{quote}"
 
 
-def source_text_calls(category: str):
-    """The GT-derived answer with each value written as Java / JavaScript source text."""
+def string_literal(value: str) -> str:
+    """A top-level str as a prompt-mode reply writes it: ``"text"``, which the official parsers
+    read back as ``text`` (they strip the quotes without unescaping).  A value holding a ``"``
+    is source code already (``new InetSocketAddress("192.168.1.10", 8080)``): written as is.
+    """
+    return value if '"' in value else f'"{value}"'
+
+
+def source_text_calls(category: str, *, quote_strings: bool = False):
+    """The GT-derived answer with each value written as Java / JavaScript source text.
+
+    Top-level str values stay raw (FC mode: the argument JSON carries the text), or become
+    :func:`string_literal` with ``quote_strings`` (prompt mode: the reply is source code).
+    """
     render = java_source if category == "java" else js_source
+
+    def value_text(value, schema: dict) -> str:
+        if quote_strings and isinstance(value, str):
+            return string_literal(value)
+        return render(value, schema)
 
     def answer(ground_truth, docs):
         calls = []
@@ -132,10 +158,16 @@ def source_text_calls(category: str):
             ((name, arguments),) = call.items()
             doc = next((doc for doc in docs if doc["name"] == name), docs[0])
             schemas = doc["parameters"]["properties"]
-            calls.append({name: {p: render(v, schemas[p]) for p, v in arguments.items()}})
+            calls.append({name: {p: value_text(v, schemas[p]) for p, v in arguments.items()}})
         return calls
 
     return answer
+
+
+def source_prompt_text(category: str, ground_truth: list[dict], docs: list[dict]) -> str:
+    """The Java/JS GT-derived answer as a prompt-mode reply: ``[f(a="x", b=new int[]{1, 2})]``."""
+    calls = source_text_calls(category, quote_strings=True)(ground_truth, docs)
+    return as_prompt_text(calls, value_text=str)
 
 
 # --- the HTTP oracle: one scripted reply per request a run will send ---
@@ -167,7 +199,9 @@ def single_turn_reply(sample: Sample, mode: str) -> Reply:
         return Reply(text="None of the given functions can answer this.")
     if sample.subset == "live_relevance":
         return _reply([(docs[0]["name"], {})], mode)
-    if sample.subset in ("java", "javascript") and mode == "fc":
+    if sample.subset in ("java", "javascript") and mode == "prompt":
+        return Reply(text=source_prompt_text(sample.subset, sample.target, docs))
+    if sample.subset in ("java", "javascript"):
         calls = source_text_calls(sample.subset)(sample.target, docs)
     else:
         calls = derived_calls(sample.target)

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmeval.benchmarks.bfcl_v3.ast_checker import check_ast
+from pytest_llmeval.benchmarks.bfcl_v3.ast_checker import check_ast, language_for_category
 from pytest_llmeval.benchmarks.bfcl_v3.decode import DecodeError, decode_prompt
+from pytest_llmeval.benchmarks.bfcl_v3.source_parsers import INSTALL_HINT
 from tests.bfcl.oracle import (
     DATA_DIR,
     as_prompt_text,
     derived_calls,
+    source_prompt_text,
     source_text_calls,
     with_underscore_names,
 )
@@ -80,11 +82,22 @@ PINNED_SOURCE_FAILURES = {
     "javascript": {"javascript_41": WRONG_NAME},
 }
 
-# Python-syntax text cannot carry a parameter named ``from`` (a Python keyword).  The official
-# prompt path parses Java with tree-sitter instead, which this project does not do.
+# Python-syntax text decoded as Python cannot carry a parameter named ``from`` (a Python
+# keyword).  (The official prompt path reads Java/JS replies with tree-sitter: see below.)
 PROMPT_ONLY_FAILURES = {
     "java": {"java_62": "ast_decoder:decoder_failed", "java_63": "ast_decoder:decoder_failed"},
     "javascript": {},
+}
+
+# Java/JS GT as a prompt-mode reply in Java/JS call syntax, decoded with tree-sitter like the
+# official ``java_parser`` / ``js_parser``: the FC source-text quirks, plus the HashMap
+# double-brace values, whose anonymous class body the official Java parser drops.
+PINNED_SOURCE_PROMPT_FAILURES = {
+    "java": {
+        **PINNED_SOURCE_FAILURES["java"],
+        **{f"java_{index}": "value_error:dict_key" for index in (1, 67, 68)},
+    },
+    "javascript": PINNED_SOURCE_FAILURES["javascript"],
 }
 
 # --- data ---
@@ -180,6 +193,20 @@ def test_java_js_python_valued_prompt_text_fails_only_on_python_keywords(categor
 @pytest.mark.parametrize("category", sorted(PINNED_SOURCE_FAILURES))
 def test_java_js_source_text_oracle_matches_the_official_counts(category):
     assert failures(category, source_text_calls(category)) == PINNED_SOURCE_FAILURES[category]
+
+
+@pytest.mark.parametrize("category", sorted(PINNED_SOURCE_PROMPT_FAILURES))
+def test_java_js_source_prompt_oracle_matches_the_official_counts(category):
+    pytest.importorskip("tree_sitter", reason=INSTALL_HINT)
+    language = language_for_category(category)
+
+    def answer(gt, docs):
+        try:
+            return decode_prompt(source_prompt_text(category, gt, docs), language)
+        except DecodeError:
+            return None
+
+    assert failures(category, answer) == PINNED_SOURCE_PROMPT_FAILURES[category]
 
 
 # --- mutations of passing answers ---

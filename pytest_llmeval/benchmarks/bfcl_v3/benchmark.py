@@ -19,7 +19,7 @@ from typing import Any
 from ...data import DataError
 from ...records import Outcome, Sample, Verdict
 from ..base import Benchmark, RunContext
-from .ast_checker import CheckResult, check_ast, check_relevance
+from .ast_checker import CheckResult, check_ast, check_relevance, language_for_category
 from .decode import DecodeError, decode_fc, decode_prompt
 from .multi_turn import build_functions, check_multi_turn, run_conversation, uses_long_context
 from .tools import apply_prompt_mode, to_openai_tools
@@ -74,6 +74,14 @@ def _hub_data_dir() -> Path:
         raise DataError(
             f"no local BFCL v3 data and the hub copy failed ({type(error).__name__})"
         ) from None
+
+
+@functools.cache
+def _has_tree_sitter() -> bool:
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("tree_sitter", "tree_sitter_java", "tree_sitter_javascript")
+    )
 
 
 @functools.cache
@@ -197,7 +205,7 @@ class BfclV3(Benchmark):
             return check_multi_turn(
                 entry, steps, sample.target, long_context=uses_long_context(entry)
             ), steps
-        decoded = self._decode(outcome)
+        decoded = self._decode(subset, outcome)
         if "relevance" in subset:
             return check_relevance(subset, decoded), decoded
         result = check_ast(
@@ -209,13 +217,20 @@ class BfclV3(Benchmark):
         )
         return result, decoded
 
-    def _decode(self, outcome: Outcome) -> list[dict[str, Any]] | None:
-        """The reply as [{name: args}]; None when it does not decode (text in FC mode, say)."""
+    def _decode(self, subset: str, outcome: Outcome) -> Any:
+        """The reply as [{name: args}]; None when it does not decode (text in FC mode, say).
+
+        Prompt-mode Java/JavaScript replies are parsed as those languages, as officially.
+        """
         final = outcome.final
+        language = language_for_category(subset)
+        if self.mode == "prompt" and language != "Python" and not _has_tree_sitter():
+            hint = "pip install 'pytest-llmeval[bfcl]'"
+            raise RuntimeError(f"{language} replies are parsed with tree-sitter: {hint}")
         try:
             if self.mode == "fc":
                 return decode_fc(final.tool_calls) if final.tool_calls else None
-            return decode_prompt(final.text)
+            return decode_prompt(final.text, language)
         except DecodeError:
             return None
 

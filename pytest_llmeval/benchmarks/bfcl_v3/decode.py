@@ -5,7 +5,8 @@ Two entry points mirror the official handlers of bfcl-eval 2025.8.6.2:
 * :func:`decode_fc` - native tool calls (``OpenAICompletionsHandler.decode_ast``, FC mode);
 * :func:`decode_prompt` - a text reply (``model_handler/utils.py:default_decode_ast_prompting``
   with the v3 ``ast_parse``), quirks included, but without ever running model-written code:
-  the official decoder ``eval``s arithmetic, we compute it from literals only.
+  the official decoder ``eval``s arithmetic, we compute it from literals only.  Java and
+  JavaScript replies are parsed with tree-sitter (:mod:`.source_parsers`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Any
 
 from pytest_llmeval.records import ToolCall
 
+from .source_parsers import SourceParseError, parse_java_call, parse_javascript_call
+
 Decoded = list[dict[str, dict]]
+
+_SOURCE_PARSERS: dict[str, Callable[[str], Decoded | dict]] = {
+    "Java": parse_java_call,
+    "JavaScript": parse_javascript_call,
+}
 
 _MAX_LITERAL_SIZE = 1_000_000
 """Largest sequence length or int bit length that prompt-mode arithmetic may build."""
@@ -74,14 +82,33 @@ def _json_arguments(call: ToolCall) -> Any:
         raise DecodeError(f"arguments of {call.name!r} are not valid JSON: {exc}") from exc
 
 
-def decode_prompt(text: str) -> Decoded:
+def decode_prompt(text: str, language: str = "Python") -> Decoded | dict:
     """Decode a prompt-mode reply such as ``[f(a=1), pkg.g(b='x')]`` (official v3 semantics).
 
-    ``strip("`\\n ")``, add a missing ``[`` / ``]``, then v3 ``strip("[]'")`` and
-    ``ast.parse(mode="eval")``.  A fence with a language tag (```` ```python ````) therefore
-    fails, while a bare ```` ``` ```` fence is stripped.  ``[]`` and ``""`` fail to parse.
+    ``strip("`\\n ")`` and add a missing ``[`` / ``]``; then, per ``language`` (official
+    ``ast_parse``):
+
+    * ``"Python"``: ``strip("[]'")`` and ``ast.parse(mode="eval")``.  A fence with a language
+      tag (```` ```python ````) therefore fails, while a bare ```` ``` ```` fence is stripped.
+      ``[]`` and ``""`` fail to parse.
+    * ``"Java"`` / ``"JavaScript"``: drop the first and last character (the brackets) and read
+      the first call with tree-sitter, every value as source text
+      (:func:`.source_parsers.parse_java_call`).  No call gives ``{}``, which is not a list:
+      it fails :func:`is_function_calling_format`, as the official ``{}`` / ``None`` do.
     """
-    source = _with_brackets(text.strip("`\n ")).strip("[]'")
+    bracketed = _with_brackets(text.strip("`\n "))
+    if language == "Python":
+        return _decode_python(bracketed.strip("[]'"))
+    if language not in _SOURCE_PARSERS:
+        raise ValueError(f"unsupported language: {language!r}")
+    try:
+        return _SOURCE_PARSERS[language](bracketed[1:-1])
+    except (SourceParseError, RecursionError) as exc:
+        raise DecodeError(f"not a {language} function call: {exc}") from exc
+
+
+def _decode_python(source: str) -> Decoded:
+    """``ast.parse(mode="eval")`` of the stripped text, then the official value rules."""
     try:
         body = ast.parse(source, mode="eval").body
         return [_decode_call(call) for call in _top_level_calls(body)]
