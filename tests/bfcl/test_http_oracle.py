@@ -14,6 +14,7 @@ import pytest
 from pytest_llmeval.benchmarks.bfcl_v3.benchmark import CATEGORIES, BfclV3
 from pytest_llmeval.config import Endpoint, RunConfig
 from tests.bfcl.oracle import DATA_DIR, oracle_book, oracle_handler
+from tests.scripted_server import Reply
 
 pytestmark = pytest.mark.skipif(DATA_DIR is None, reason="bfcl_eval 2025.8.6.2 is not installed")
 
@@ -138,3 +139,51 @@ def test_mutated_ground_truth_fails_for_the_spec_reason(pytester, serve):
     assert records["simple_0"].startswith("simple_function_checker:wrong_func_name")
     assert records["multiple_0"].startswith("simple_function_checker:wrong_func_name")
     assert records["multi_turn_base_0"].startswith("multi_turn:")
+
+
+@pytest.mark.parametrize("mode", ["fc", "prompt"])
+def test_a_hostile_model_changes_nothing_outside_the_simulated_state(
+    pytester, serve, mode, tmp_path
+):
+    sentinel = tmp_path / "pwned"
+    attacks = [
+        ("cd", {"folder": f"__import__('os').system('touch {sentinel}')"}),
+        ("__import__", {"name": "os"}),
+        ("_load_scenario", {"scenario": {}}),
+        ("eval", {"source": f"open('{sentinel}', 'w')"}),
+        ("touch", {"file_name": f"../../../../{sentinel}"}),
+        ("echo", {"content": "x", "file_name": str(sentinel)}),
+    ]
+    if mode == "fc":
+        reply = Reply(
+            text="", tool_calls=[{"name": n, "arguments": json.dumps(a)} for n, a in attacks]
+        )
+    else:
+        reply = Reply(
+            text=f"[{', '.join(f'{n}(**{a!r})' for n, a in attacks)}, "
+            + (f"cd(folder=__import__('os').system('touch {sentinel}'))]")
+        )
+    replies = iter([reply] + [Reply(text="Done.")] * 50)
+    server = serve(lambda request: next(replies))
+    output = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        *node_ids(["multi_turn_base_0"]),
+        "--llm-model=hostile",
+        f"--llm-base-url={server.base_url}",
+        f"--llm-bfcl-mode={mode}",
+        f"--llm-output={output}",
+        "--llm-no-cache",
+    )
+    assert not sentinel.exists()
+    result.assert_outcomes(failed=1)
+    (run_dir,) = output.iterdir()
+    (record,) = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    assert error_type(record["reason"]).startswith("multi_turn:")
+    # __import__, _load_scenario and eval are refused with the official error text
+    if mode == "fc":
+        results = [m["content"] for m in record["messages"] if m["role"] == "tool"][:6]
+        assert [r.startswith("Error during execution") for r in results[1:4]] == [True] * 3
+    else:
+        fed_back = record["messages"][3]["content"]
+        assert fed_back.startswith("[{'role': 'tool'")
+        assert fed_back.count("Error during execution") >= 3
