@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,20 @@ def request_key(base_url: str, model: str, body: dict[str, Any], salt: str = "")
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _while_locked(action: Callable[[], Any], seconds: float = 60.0) -> Any:
+    """Run `action`, retrying while another process holds the file: switching a new file to
+    WAL (two xdist workers starting at once) fails with "database is locked" at once, without
+    waiting for sqlite's busy timeout."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01 + random.random() * 0.05)
+
+
 class ResponseCache:
     """A key → JSON store shared by processes; thread-safe within one process."""
 
@@ -36,10 +53,12 @@ class ResponseCache:
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _while_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        _while_locked(
+            lambda: self._db.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
         )
 
     def get(self, key: str) -> dict[str, Any] | None:

@@ -76,6 +76,9 @@ def _describe(error: Exception) -> tuple[str, int | None]:
         return "request timed out", None
     if isinstance(error, openai.APIConnectionError):
         return f"connection failed: {error.__cause__ or error}", None
+    if isinstance(error, ValueError):  # a body that is not JSON, or JSON that is no completion
+        detail = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        return f"malformed response: {detail.removeprefix('malformed response: ')}", None
     return (
         f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}",
         status,
@@ -155,8 +158,13 @@ class ModelClient:
             try:
                 response = await self._send(body)
             except Exception as error:
-                if _is_refusal(error):
-                    return Response(finish_reason="content_filter", attempts=attempt)
+                if _is_refusal(error):  # an answer (the service's), not a failure
+                    return Response(
+                        finish_reason="content_filter",
+                        usage=Usage(calls=1),
+                        latency_s=time.perf_counter() - started,
+                        attempts=attempt,
+                    )
                 if not isinstance(error, (openai.OpenAIError, ValueError)):
                     raise
                 message, status = _describe(error)
@@ -215,10 +223,12 @@ def _from_completion(completion: Any) -> Response:
 async def _from_stream(stream: Any) -> Response:
     text, reasoning, finish, usage = [], [], None, None
     calls: dict[int, dict[str, str]] = {}
+    seen_choice = False
     async for chunk in stream:
         if chunk.usage is not None:
             usage = chunk.usage
         for choice in chunk.choices or []:
+            seen_choice = True
             delta = choice.delta
             if delta is not None:
                 text.append(delta.content or "")
@@ -232,6 +242,8 @@ async def _from_stream(stream: Any) -> Response:
                         call["name"] += part.function.name or ""
                         call["arguments"] += part.function.arguments or ""
             finish = choice.finish_reason or finish
+    if not seen_choice:  # e.g. a JSON error body or garbage instead of events: retry it
+        raise ValueError("malformed response: stream had no choices")
     answer, thought = split_reasoning("".join(text), "".join(reasoning))
     tool_calls = [ToolCall(c["name"], c["arguments"], c["id"]) for _, c in sorted(calls.items())]
     return Response(answer, thought, tool_calls, finish, _usage_of(usage))

@@ -23,7 +23,7 @@ GENERATION_OPTIONS: dict[str, Callable[[str], Any]] = {
     "repetition_penalty": float,
     "max_tokens": int,
     "seed": int,
-    "parallel_tool_calls": lambda text: _parse_bool(text, "parallel_tool_calls"),
+    "parallel_tool_calls": lambda text: _parse_bool(text, "llm_parallel_tool_calls"),
 }
 """Generation settings the seed uses; `top_k` and `repetition_penalty` travel in the body."""
 
@@ -55,7 +55,7 @@ class ServeSettings:
 
     model: str
     slots: int = 4
-    context: int = 16384
+    context: int = 32768
     threads: int = 2
     template: str | None = None
     judge: bool = False
@@ -148,7 +148,7 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("--llm-judge-template", "file replacing the grader prompt"),
     _Option("--llm-serve", "serve a local GGUF (path or preset) with llama-server for the session"),
     _Option("--llm-serve-slots", "llama-server parallel slots", default="4"),
-    _Option("--llm-serve-context", "llama-server context size", default="16384"),
+    _Option("--llm-serve-context", "llama-server context (all slots)", default="32768"),
     _Option("--llm-serve-threads", "llama-server threads", default="2"),
     _Option("--llm-serve-template", "chat template file for llama-server"),
     _Option("--llm-serve-judge", "also use the local server as the judge", kind="bool"),
@@ -275,8 +275,13 @@ def build_run_config(config: pytest.Config) -> RunConfig:
             judge=bool(raw["llm_serve_judge"]),
         )
     template = raw["llm_judge_template"]
-    if template and not Path(template).is_file():
-        raise pytest.UsageError(f"--llm-judge-template: no such file: {template}")
+    if template:
+        from .scoring.judge import load_template
+
+        try:
+            load_template(Path(template))
+        except (OSError, ValueError) as error:
+            raise pytest.UsageError(f"--llm-judge-template: {error}") from None
     return RunConfig(
         target=target,
         judge=judge,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -56,11 +55,12 @@ class Controller:
         self.rows: list[dict[str, Any]] = []
         self.gate_lines: list[str] | None = None
         self.usage_problems: list[str] = []
+        self.collect_errors: list[str] = []
         self.other_failures = 0
         self.started = time.time()
-        self.thresholds = self._parse_thresholds()
         self._samples_file: IO[str] | None = None
         self._benchmarks: dict[str, Benchmark] = {}
+        self.thresholds = self._parse_thresholds()  # needs _benchmarks
 
     def benchmark(self, name: str) -> Benchmark:
         if name not in self._benchmarks:
@@ -88,6 +88,9 @@ class Controller:
         problem = getattr(report, "llm_usage_error", None)
         if problem and problem not in self.usage_problems:
             self.usage_problems.append(problem)
+        elif report.failed:
+            # the plugin sets --tb=no, which would hide why a module failed to import
+            self.collect_errors.append(f"{report.nodeid}: {report.longrepr}")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -148,18 +151,26 @@ class Controller:
             "started": dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(),
             "finished": dt.datetime.now(dt.UTC).isoformat(),
             "wall_s": round(time.time() - self.started, 3),
-            "command": mask_secrets(sys.argv),
+            "command": self._command(),
             "thresholds": [t.text for t in self.thresholds],
             "gate_shortfalls": self.gate_lines,
             "usage_errors": self.usage_problems,
             "exit_status": int(status),
         }
 
+    def _command(self) -> list[str]:
+        """The arguments pytest was given (sys.argv is another program's under pytest.main)."""
+        return ["pytest", *mask_secrets(list(self.pytest_config.invocation_params.args))]
+
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
         for problem in self.usage_problems:
             terminalreporter.write_line(f"pytest-llmeval: {problem}", red=True, bold=True)
+        if self.collect_errors and terminalreporter.config.option.tbstyle == "no":
+            terminalreporter.write_sep("=", "collection errors")
+            for text in self.collect_errors:
+                terminalreporter.write_line(text, red=True)
         if not self.records:
             return
         terminalreporter.write_sep("=", f"pytest-llmeval: {self.run.target.model}")

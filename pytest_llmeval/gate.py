@@ -83,7 +83,9 @@ def shortfalls(
         if value is None:
             lines.append(f"{label}: not measured (threshold {threshold.minimum})")
         elif value < threshold.minimum:
-            lines.append(f"{label}: {format_score(value)} < threshold {threshold.minimum}")
+            lines.append(
+                f"{label}: {_below(value, threshold.minimum)} < threshold {threshold.minimum}"
+            )
     for dataset, (errors, total) in sorted(error_counts.items()):
         rate = errors / total if total else 0.0
         if rate > max_error_rate:
@@ -93,3 +95,10 @@ def shortfalls(
                 f"> --llm-max-error-rate {max_error_rate})"
             )
     return lines
+
+
+def _below(value: float, minimum: float) -> str:
+    """The measured value as the table shows it, or with more digits where that rounds up to
+    the threshold (0.36666 against 0.3667 must not read "0.3667 < threshold 0.3667")."""
+    shown = format_score(value)
+    return shown if float(shown) < minimum else f"{value:.6g}"

@@ -62,8 +62,8 @@ def sample_extra_html(record: dict[str, Any]) -> str:
         ("error", record["error"] or ""),
     ]
     fields += [
-        (key, json.dumps(value, ensure_ascii=False))
-        for key, value in record["extra"].get("html", {}).items()
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in record["extra"].items()
     ]
     rows = "".join(
         f"<tr><th>{escape(name)}</th><td><pre>{escape(_cut(str(value)))}</pre></td></tr>"

@@ -20,6 +20,7 @@ from .benchmarks.base import Benchmark
 COLUMNS = ("Model", "Dataset", "Metric", "Subset", "Num", "Score", "Cat.0", "Errors")
 ROW_KEYS = ("model", "dataset", "metric", "subset", "num", "score", "category", "errors")
 NUMERIC = {"Num", "Score", "Errors"}
+HEADER_PADDING = 2  # tabulate's minimum padding of a header, which the seed shows
 
 
 def build_rows(
@@ -115,17 +116,20 @@ def format_score(score: float | None) -> str:
 
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    """The seed's grid table: numbers aligned on the decimal point, text left-aligned."""
+    """The seed's grid table: numbers aligned on the decimal point, text left-aligned.
+
+    As in the seed (tabulate's grid format), a column is at least its header plus two wide.
+    """
     cells = [[_cell(row, key) for key in ROW_KEYS] for row in rows]
     columns = list(zip(*cells)) if cells else [() for _ in COLUMNS]
     rendered_columns = []
     for header, column in zip(COLUMNS, columns):
+        width = max([len(header) + HEADER_PADDING, *map(len, column)])
         if header in NUMERIC:
             column = _decimal_align(column)
-            width = max([len(header), *map(len, column)])
+            width = max([width, *map(len, column)])
             rendered_columns.append([header.rjust(width), *(c.rjust(width) for c in column)])
         else:
-            width = max([len(header), *map(len, column)])
             rendered_columns.append([header.ljust(width), *(c.ljust(width) for c in column)])
     widths = [len(col[0]) for col in rendered_columns]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"

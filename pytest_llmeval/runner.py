@@ -51,6 +51,7 @@ class SampleRun:
     outcome: Outcome
     error: str | None = None
     error_kind: str | None = None
+    failed_attempts: int = 0  # requests of the call that failed for good (not in outcome)
     _verdict: Verdict | None = field(default=None, repr=False)
 
     @property
@@ -183,6 +184,7 @@ class Runtime:
             await benchmark.run(sample, ctx)
         except ServiceError as error:
             run.error, run.error_kind = str(error), "service"
+            run.failed_attempts = error.attempts
         except JudgeError as error:
             run.error, run.error_kind = str(error), "judge"
         return run
@@ -256,9 +258,11 @@ def build_record(run: SampleRun, nodeid: str) -> dict[str, Any]:
         "latency_s": round(
             sum(r.latency_s for r in outcome.responses + outcome.judge_responses), 4
         ),
-        "attempts": sum(r.attempts for r in outcome.responses + outcome.judge_responses),
+        "attempts": sum(r.attempts for r in outcome.responses + outcome.judge_responses)
+        + run.failed_attempts,
         "cached": bool(outcome.responses)
         and all(r.cached for r in outcome.responses + outcome.judge_responses),
+        "labels": _plain(sample.meta.get("labels", {})),
         "extra": _plain(outcome.extra),
     }
 

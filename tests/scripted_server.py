@@ -177,8 +177,14 @@ class ScriptedServer:
             return
 
         async def close() -> None:
+            """Stop listening and end open connections (keep-alive, delayed replies) cleanly."""
             assert self._server is not None
             self._server.close()
+            current = asyncio.current_task()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
