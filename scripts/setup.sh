@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One-time, idempotent set-up of a checkout: a virtualenv with the plugin and its test tools,
+# BFCL v3's data and simulated APIs, and a local model served by llama.cpp (built once and
+# cached under ~/.cache/pytest-llmeval; about 5-15 minutes on 2 cores the first time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[bfcl,dev]"
+.venv/bin/python -m pip install -q --no-deps bfcl-eval==2025.8.6.2
+.venv/bin/python -m pytest_llmeval.setup_local
