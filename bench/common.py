@@ -1,0 +1,104 @@
+"""Shared pieces of the performance scripts: a scripted server in its own process, a command
+timed with the peak memory of its whole process tree, and the run phase read from a marker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+@contextmanager
+def scripted_server(*args: str, module: str = "tests.scripted_server") -> Iterator[str]:
+    """`python -m MODULE ARGS` in a process of its own; yields the base URL it prints."""
+    process = subprocess.Popen(
+        [PYTHON, "-m", module, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        yield process.stdout.readline().strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _tree_rss_kib(root: int) -> int:
+    """Resident memory of `root` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields["PPid"])
+        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    members, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        children = [pid for pid, parent in parents.items() if parent == current]
+        members.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in members)
+
+
+@dataclass
+class Measured:
+    wall_s: float
+    run_phase_s: float | None
+    peak_rss_mb: float
+    returncode: int
+    stdout: str
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run `command`; wall time, the test loop's own time (if the suite marks it), peak RSS."""
+    marker = Path(tempfile.mkstemp(suffix=".json")[1])
+    full_env = {**os.environ, **(env or {}), "LLMEVAL_BENCH_MARKER": str(marker)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kib(process.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = process.communicate()
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    phase = None
+    if marker.stat().st_size:
+        times = json.loads(marker.read_text())
+        phase = times["end"] - times["start"]
+    marker.unlink()
+    return Measured(wall, phase, peak / 1024, process.returncode, stdout)
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [" | ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)

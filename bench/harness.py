@@ -1,0 +1,81 @@
+"""How much the harness adds to the model server's own latency, and how well it keeps calls
+in flight. Prints numbers; asserts nothing.
+
+    python bench/harness.py [--samples 2000] [--latency 0.2]
+
+Per configuration: wall time of the whole pytest run and of its test loop, efficiency =
+(N × latency / concurrency) / test-loop wall, and the peak RSS of the process tree. Then the
+overhead per sample at zero latency, next to plain pytest's own cost per item.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from common import PYTHON, measure, scripted_server, table
+
+SUITE = "bench/suite/test_echo.py"
+
+
+def run_echo(url: str, samples: int, concurrency: int, workers: int, *extra: str):
+    command = [
+        PYTHON, "-m", "pytest", SUITE, "-q", "-p", "no:cacheprovider", "-p", "no:html",
+        "--llm-model=bench", f"--llm-base-url={url}", f"--llm-data=echo={samples}",
+        f"--llm-concurrency={concurrency}", "--llm-no-cache", "--llm-output=/tmp/llmeval-bench",
+        "-n", str(workers), *extra,
+    ]  # fmt: skip
+    result = measure(command)
+    if result.returncode != 0:
+        raise SystemExit(f"run failed ({result.returncode}):\n{result.stdout[-3000:]}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.2)
+    args = parser.parse_args()
+    n, latency = args.samples, args.latency
+
+    rows = []
+    with scripted_server("--text", "ok", "--delay", str(latency)) as url:
+        for label, concurrency, workers in (
+            ("in-process 32", 32, 0),
+            ("in-process 128", 128, 0),
+            ("-n 2 × 16 (32 total)", 16, 2),
+            ("-n 2 × 64 (128 total)", 64, 2),
+        ):
+            total = concurrency * max(workers, 1)
+            result = run_echo(url, n, concurrency, workers)
+            ideal = n * latency / total
+            rows.append([
+                label, f"{result.wall_s:.2f}", f"{result.run_phase_s:.2f}", f"{ideal:.2f}",
+                f"{ideal / result.run_phase_s:.3f}", f"{result.peak_rss_mb:.0f}",
+            ])  # fmt: skip
+    print(f"N={n} samples, server latency {latency}s\n")
+    headers = ["configuration", "wall s", "test loop s", "ideal s", "efficiency", "peak RSS MB"]
+    print(table(headers, rows))
+
+    with scripted_server("--text", "ok") as url:
+        echo = run_echo(url, n, 32, 0)
+        small = run_echo(url, 1, 32, 0)
+    plain = measure(
+        [PYTHON, "-m", "pytest", "bench/suite/test_plain.py", "-q", "-p", "no:cacheprovider"],
+        env={"PLAIN_ITEMS": str(n)},
+    )
+    per_sample = echo.run_phase_s / n * 1000
+    per_item = plain.run_phase_s / n * 1000 if plain.run_phase_s else float("nan")
+    print(f"\nzero latency, N={n}, in-process 32:")
+    print(
+        f"  test loop {echo.run_phase_s:.2f}s = {per_sample:.3f} ms per sample "
+        f"(plain pytest item: {per_item:.3f} ms; "
+        f"added by the harness: {per_sample - per_item:.3f} ms)"
+    )
+    print(
+        f"  whole run {echo.wall_s:.2f}s (1 sample: {small.wall_s:.2f}s fixed cost), "
+        f"peak RSS {echo.peak_rss_mb:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
