@@ -27,8 +27,6 @@ GENERATION_OPTIONS: dict[str, Callable[[str], Any]] = {
 }
 """Generation settings the seed uses; `top_k` and `repetition_penalty` travel in the body."""
 
-STANDARD_BODY_FIELDS = {"temperature", "top_p", "max_tokens", "seed", "parallel_tool_calls"}
-
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -83,6 +81,7 @@ class RunConfig:
     bfcl_underscore_to_dot: bool | None = None
     judge_template: Path | None = None
     serve: ServeSettings | None = None
+    sample_header: bool = False
 
     @property
     def active(self) -> bool:
@@ -123,6 +122,11 @@ OPTIONS: tuple[_Option, ...] = (
     _Option("--llm-retries", "retries on 429/5xx/timeouts/connection errors", default="5"),
     _Option("--llm-stream", "stream responses", kind="bool"),
     _Option("--llm-ignore-errors", "score failed calls as 0 (counted in Errors)", kind="bool"),
+    _Option(
+        "--llm-sample-header",
+        "send X-LLMEval-Sample: DATASET/ID/rREPEAT with each call (to match server logs)",
+        kind="bool",
+    ),
     _Option("--llm-concurrency", "requests in flight per process", default="32"),
     _Option(
         "--llm-output", "folder for run reports (one sub-folder per run)", default="llmeval_results"
@@ -303,6 +307,7 @@ def build_run_config(config: pytest.Config) -> RunConfig:
         else _parse_bool(underscore, "llm_bfcl_underscore_to_dot"),
         judge_template=Path(template) if template else None,
         serve=serve,
+        sample_header=bool(raw["llm_sample_header"]),
     )
 
 

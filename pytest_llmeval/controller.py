@@ -22,6 +22,13 @@ from .config import RunConfig, mask_secrets
 from .gate import Threshold, parse_threshold, shortfalls
 from .report import build_rows, format_table, usage_lines, usage_summary, write_reports
 
+SUMMARY_FIELDS = (
+    "nodeid", "dataset", "subset", "category", "sample_id", "repeat", "passed", "reason",
+    "metrics", "tags", "scored", "error", "error_kind", "usage", "judge_usage", "latency_s",
+    "attempts", "cached",
+)  # fmt: skip
+"""What aggregation, gates and usage lines read from a record."""
+
 
 def plugin_version() -> str:
     try:
@@ -78,8 +85,11 @@ class Controller:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "llm_record", None)
         if record is not None:
-            self.records.append(record)
             self._append_sample(record)
+            # The full record now lives in samples.jsonl; the table needs only the figures, and
+            # pytest keeps every report until the end (conversations can be megabytes).
+            report.llm_record = {key: record[key] for key in SUMMARY_FIELDS}
+            self.records.append(report.llm_record)
         elif report.failed:
             self.other_failures += 1
 

@@ -6,10 +6,10 @@ samples come from the runtime, calls go through the prefetcher, records go to th
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from itertools import islice
 from typing import Any
 
 import pytest
@@ -173,6 +173,9 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
     runtime = session.config.stash.get(RUNTIME, None)
     if runtime is not None:
         runtime.set_order([item for item in items if _key(item) is not None])
+        # Samples and items live until the end: keep the garbage collector from walking
+        # them again at every collection (thousands of items, each with its conversation).
+        gc.freeze()
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -196,8 +199,7 @@ def llm_eval(request: pytest.FixtureRequest, llm_sample: SampleKey) -> SampleRun
     """The sample's run: its calls were made outside the test body (errors show as ERROR)."""
     runtime = request.config.stash[RUNTIME]
     item = request.node
-    upcoming = islice(_upcoming(request.session, item, runtime), 2 * runtime.config.concurrency)
-    run = runtime.sample_run(item.nodeid, llm_sample, upcoming)
+    run = runtime.sample_run(item.nodeid, llm_sample, _upcoming(request.session, item, runtime))
     item.stash[SAMPLE_RUN] = run
     if run.error is not None and not runtime.config.ignore_errors:
         pytest.fail(f"{run.error_kind} error: {run.error}", pytrace=False)

@@ -6,24 +6,28 @@ sample into a SampleRun (outcome or error) and a scored SampleRun into a plain-d
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import benchmarks
-from .benchmarks.base import Benchmark, JudgeError, RunContext
+from .benchmarks.base import Benchmark, RunContext
 from .cache import ResponseCache
-from .client import ModelClient, ServiceError
 from .config import Endpoint, RunConfig
 from .data import DataError, content_hash
+from .errors import JudgeError, ServiceError
 from .prefetch import Engine, Prefetcher
 from .records import Outcome, Sample, Usage, Verdict
 
+if TYPE_CHECKING:
+    from .client import ModelClient
+
 SAMPLE_ARG = "llm_sample"
+_UNSET = object()
 
 
 class UsageProblem(pytest.Collector.CollectError):
@@ -87,6 +91,9 @@ class Runtime:
         self._cache: ResponseCache | None = None
         self._order: list[pytest.Item] = []
         self._position: dict[str, int] = {}
+        self._frontier = 0
+        self._started: set[int] = set()
+        self._queue: Any = _UNSET
 
     # -- benchmarks and samples ------------------------------------------------------------
     def benchmark(self, name: str) -> Benchmark:
@@ -118,6 +125,7 @@ class Runtime:
                 )
                 raise UsageProblem(f"{name}: {error}{hint}") from None
             kept = _limit(loaded, self.config.limit)
+            gc.freeze()  # loaded once, kept to the end: no need for the GC to walk it again
             self._samples[name] = kept
             self.sources[name] = {
                 "source": source or "hub",
@@ -132,19 +140,27 @@ class Runtime:
         self._order = items
         self._position = {item.nodeid: index for index, item in enumerate(items)}
 
-    def upcoming(self, session: pytest.Session, item: pytest.Item) -> Iterator[pytest.Item]:
-        """Items this process will run next: xdist's queue for a worker, else collection order."""
-        queue = _xdist_queue(session.config)
-        if queue is not None:
-            interactor, torun = queue
+    def upcoming(self, session: pytest.Session, item: pytest.Item) -> list[pytest.Item]:
+        """Items this process will run next and has not started yet, at most a window's worth
+        (twice the concurrency, so a slow item never leaves slots idle): xdist's queue for a
+        worker, else the collection order."""
+        window = 2 * self.config.concurrency
+        if self._queue is _UNSET:
+            self._queue = _xdist_queue(session.config)
+        if self._queue is not None:
+            interactor, torun = self._queue
             indices = [interactor.nextitem_index]
             with torun.lock() as pending:
-                indices += list(islice(pending, 2 * self.config.concurrency))
-            yield from (session.items[i] for i in indices if isinstance(i, int))
-            return
+                indices += list(islice(pending, window))
+            fresh = [i for i in indices if isinstance(i, int) and i not in self._started]
+            self._started.update(fresh)
+            return [session.items[i] for i in fresh]
         position = self._position.get(item.nodeid)
-        if position is not None:
-            yield from islice(self._order, position + 1, None)
+        if position is None:
+            return []
+        start, end = max(position + 1, self._frontier), position + 1 + window
+        self._frontier = max(self._frontier, end)
+        return self._order[start:end]
 
     # -- services ----------------------------------------------------------------------------
     @property
@@ -154,6 +170,8 @@ class Runtime:
         return self._engine
 
     def client(self, role: str) -> ModelClient:
+        from .client import ModelClient  # the HTTP stack only when a call is to be made
+
         if role not in self._clients:
             endpoint: Endpoint = self.config.target if role == "model" else self.config.judge
             if self._cache is None and self.config.cache_path is not None:
@@ -178,7 +196,8 @@ class Runtime:
         sample = key.sample
         benchmark = self.benchmark(sample.dataset)
         judge = self.client("judge") if benchmark.needs_judge else None
-        ctx = RunContext(self.client("model"), judge, key.repeat)
+        tag = f"{sample.dataset}/{sample.id}/r{key.repeat}" if self.config.sample_header else None
+        ctx = RunContext(self.client("model"), judge, key.repeat, tag=tag)
         run = SampleRun(sample, key.repeat, benchmark, ctx.outcome)
         try:
             await benchmark.run(sample, ctx)

@@ -240,7 +240,7 @@ class ScriptedServer:
             return True
         request = json.loads(body)
         self.requests.append(request)
-        reply = self.handler(request)
+        reply = self.handler({**request, "__headers__": headers})
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.drop:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..client import ModelClient, ServiceError
 from ..config import RunConfig
+from ..errors import JudgeError, ServiceError
 from ..records import Outcome, Response, Sample, Verdict
 
+if TYPE_CHECKING:
+    from ..client import ModelClient
 
-class JudgeError(Exception):
-    """The judge's reply could not be turned into a grade (after bounded retries)."""
+SAMPLE_HEADER = "X-LLMEval-Sample"
 
 
 @dataclass
@@ -28,11 +29,20 @@ class RunContext:
     judge_client: ModelClient | None = None
     repeat: int = 0
     outcome: Outcome = field(default_factory=Outcome)
+    tag: str | None = None
+    """Sent as the X-LLMEval-Sample header when set (--llm-sample-header), to match server
+    logs to samples; never part of the cache key."""
+
+    @property
+    def _headers(self) -> dict[str, str] | None:
+        return {SAMPLE_HEADER: self.tag} if self.tag else None
 
     async def chat(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, **kw: Any
     ) -> Response:
-        response = await self.model.chat(messages, tools, salt=f"r{self.repeat}", **kw)
+        response = await self.model.chat(
+            messages, tools, salt=f"r{self.repeat}", headers=self._headers, **kw
+        )
         self.outcome.responses.append(response)
         return response
 
@@ -41,7 +51,9 @@ class RunContext:
         if self.judge_client is None:
             raise JudgeError("no judge configured")
         try:
-            response = await self.judge_client.chat(messages, salt=f"r{self.repeat}-j{attempt}")
+            response = await self.judge_client.chat(
+                messages, salt=f"r{self.repeat}-j{attempt}", headers=self._headers
+            )
         except ServiceError as error:
             raise JudgeError(f"judge call failed: {error}") from None
         self.outcome.judge_responses.append(response)

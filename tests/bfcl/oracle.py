@@ -14,6 +14,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+from pytest_llmeval.benchmarks.base import SAMPLE_HEADER
 from pytest_llmeval.benchmarks.bfcl_v3.multi_turn import run_conversation, uses_long_context
 from pytest_llmeval.benchmarks.bfcl_v3.multi_turn_exec import parse_call_source
 from pytest_llmeval.records import Response, Sample, ToolCall
@@ -173,11 +174,17 @@ def source_prompt_text(category: str, ground_truth: list[dict], docs: list[dict]
 # --- the HTTP oracle: one scripted reply per request a run will send ---
 
 
-def request_key(messages: list[dict], tools: list[dict] | None) -> str:
-    """What identifies a request: the whole conversation and the tool names offered."""
+def request_key(tag: str, messages: list[dict], tools: list[dict] | None) -> str:
+    """What identifies a request: the sample (the data holds identical requests that expect
+    different answers), the whole conversation and the tool names offered."""
     names = sorted(tool["function"]["name"] for tool in tools or [])
-    text = json.dumps([messages, names], sort_keys=True, ensure_ascii=False)
+    text = json.dumps([tag, messages, names], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sample_tag(sample: Sample) -> str:
+    """The X-LLMEval-Sample header of the sample's calls (--llm-sample-header)."""
+    return f"{sample.dataset}/{sample.id}/r0"
 
 
 def _reply(calls: list[tuple[str, dict]], mode: str) -> Reply:
@@ -235,7 +242,7 @@ def multi_turn_replies(sample: Sample, mode: str) -> dict[str, Reply]:
             reply = Reply(text="Done.")
             state["turn"] += 1
             state["called"] = False
-        book[request_key(messages, tools)] = reply
+        book[request_key(sample_tag(sample), messages, tools)] = reply
         return _as_response(reply)
 
     asyncio.run(
@@ -266,14 +273,16 @@ def oracle_book(samples: list[Sample], mode: str) -> dict[str, Reply]:
         if sample.subset.startswith("multi_turn"):
             book.update(multi_turn_replies(sample, mode))
         else:
-            book[request_key(sample.messages, sample.tools)] = single_turn_reply(sample, mode)
+            key = request_key(sample_tag(sample), sample.messages, sample.tools)
+            book[key] = single_turn_reply(sample, mode)
     return book
 
 
 def oracle_handler(book: dict[str, Reply]):
     def handle(request: dict) -> Reply:
+        tag = request["__headers__"].get(SAMPLE_HEADER.lower(), "")
         return book.get(
-            request_key(request["messages"], request.get("tools")),
+            request_key(tag, request["messages"], request.get("tools")),
             Reply(text="(the oracle has no answer for this request)"),
         )
 

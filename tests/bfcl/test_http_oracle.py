@@ -76,6 +76,7 @@ def run_oracle(pytester, serve, mode: str, chosen: list, *args: str) -> dict:
     result = pytester.runpytest_inprocess(
         *targets,
         "--llm-model=oracle",
+        "--llm-sample-header",
         f"--llm-base-url={server.base_url}",
         f"--llm-bfcl-mode={mode}",
         f"--llm-output={output}",
@@ -127,6 +128,7 @@ def test_mutated_ground_truth_fails_for_the_spec_reason(pytester, serve):
     pytester.runpytest_inprocess(
         *node_ids(ids),
         "--llm-model=oracle",
+        "--llm-sample-header",
         f"--llm-base-url={server.base_url}",
         f"--llm-output={output}",
         "--llm-no-cache",

@@ -151,7 +151,7 @@ class BfclV3(Benchmark):
                 if self.mode == "prompt"
                 else first_turn
             )
-            tools = to_openai_tools(functions, subset) if self.mode == "fc" else None
+            tools = self._multi_turn_tools(functions) if self.mode == "fc" else None
             return Sample(
                 entry["id"], self.name, subset, messages, truth, self.category(subset), tools, meta
             )
@@ -171,6 +171,18 @@ class BfclV3(Benchmark):
             tools,
             {"functions": functions},
         )
+
+    @functools.cached_property
+    def _tools_by_names(self) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+        return {}
+
+    def _multi_turn_tools(self, functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Multi-turn entries offer a few class combinations: convert each once, share it
+        (read-only) between samples, instead of 800 copies."""
+        names = tuple(doc["name"] for doc in functions)
+        if names not in self._tools_by_names:
+            self._tools_by_names[names] = to_openai_tools(functions, "multi_turn")
+        return self._tools_by_names[names]
 
     # -- calls -----------------------------------------------------------------------------
     async def run(self, sample: Sample, ctx: RunContext) -> None:

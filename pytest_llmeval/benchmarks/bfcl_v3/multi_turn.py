@@ -8,6 +8,7 @@ process_multi_turn_test_case` (4.1), `model_handler/base_handler.py:inference_mu
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -99,9 +100,12 @@ def build_functions(
     return functions, held_out
 
 
-def _read_json_lines(path: Path) -> list[dict[str, Any]]:
+@functools.cache
+def _read_json_lines(path: Path) -> tuple[dict[str, Any], ...]:
+    """Parsed once per process and shared by every entry: the docs are never mutated
+    (tool conversion and language hints work on copies)."""
     with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        return tuple(json.loads(line) for line in lines if line.strip())
 
 
 def _pop_doc(functions: list[dict[str, Any]], name: str) -> dict[str, Any] | None:

@@ -8,7 +8,6 @@ official code edits the test entry in place).
 
 from __future__ import annotations
 
-import copy
 import json
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -79,7 +78,7 @@ def language_preprocess(func_docs: list[dict], category: str) -> list[dict]:
     names, as the official ``id.rsplit("_", 1)[0]`` gives them) every parameter becomes a
     ``"string"`` of source text, its real type told in the description.
     """
-    docs = copy.deepcopy(func_docs)
+    docs = json.loads(json.dumps(func_docs))  # a deep copy of JSON data, ~5x faster than copy's
     for doc in docs:
         doc["description"] += _LANGUAGE_HINTS.get(category, _PYTHON_HINT)
         for schema in doc["parameters"]["properties"].values():
