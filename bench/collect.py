@@ -44,21 +44,12 @@ def write_data(folder: Path) -> list[str]:
         )
     )
     chinese = folder / "chinese_simpleqa.jsonl"
-    chinese.write_text(
-        "\n".join(
-            json.dumps(
-                {
-                    "id": f"z{i}",
-                    "primary_category": CHINESE[i % 6],
-                    "secondary_category": "x",
-                    "question": f"问题{i}？",
-                    "answer": str(i),
-                },
-                ensure_ascii=False,
-            )
-            for i in range(3000)
-        )  # fmt: skip
-    )
+    rows = [
+        {"id": f"z{i}", "primary_category": CHINESE[i % 6], "secondary_category": "x",
+         "question": f"问题{i}？", "answer": str(i)}
+        for i in range(3000)
+    ]  # fmt: skip
+    chinese.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     return [
         f"--llm-data=aime25={aime}",
         f"--llm-data=simple_qa={simple}",

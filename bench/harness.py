@@ -3,9 +3,10 @@ in flight. Prints numbers; asserts nothing.
 
     python bench/harness.py [--samples 2000] [--latency 0.2]
 
-Each configuration runs three times and keeps its fastest test loop. Per configuration: wall time of the whole pytest run and of its test loop, efficiency =
-(N × latency / concurrency) / test-loop wall, and the peak RSS of the process tree. Then the
-overhead per sample at zero latency, next to plain pytest's own cost per item.
+Each configuration runs three times and keeps its fastest test loop. Per configuration: wall
+time of the whole pytest run and of its test loop, efficiency = (N × latency / concurrency) /
+test-loop wall, and the peak RSS of the process tree. Then the overhead per sample at zero
+latency, next to plain pytest's own cost per item.
 """
 
 from __future__ import annotations
