@@ -33,6 +33,23 @@ def run_echo(url: str, samples: int, concurrency: int, workers: int, *extra: str
     return min(runs, key=lambda run: run.run_phase_s)  # the machine's noise only adds time
 
 
+def failure_summary(url: str) -> list[list[object]]:
+    """5,000 samples, every third answer wrong: the time pytest spends after the test loop."""
+    rows = []
+    for label, extra in (("default (--tb=no)", []), ("--tb=short", ["--tb=short"])):
+        command = [
+            PYTHON, "-m", "pytest", SUITE, "-q", "-p", "no:cacheprovider", "-p", "no:html",
+            "--llm-model=bench", f"--llm-base-url={url}", "--llm-data=echo=5000",
+            "--llm-no-cache", "--llm-output=/tmp/llmeval-bench", *extra,
+        ]  # fmt: skip
+        result = measure(command, env={"ECHO_WRONG_EVERY": "3"})
+        after_loop = result.wall_s - (result.run_phase_s or 0)
+        rows.append(
+            [label, f"{result.wall_s:.2f}", f"{result.run_phase_s:.2f}", f"{after_loop:.2f}"]
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=2000)
@@ -62,6 +79,7 @@ def main() -> None:
     with scripted_server("--text", "ok") as url:
         echo = run_echo(url, n, 32, 0)
         small = run_echo(url, 1, 32, 0)
+        summary = failure_summary(url)
     plain = min(
         (
             measure(
@@ -92,6 +110,9 @@ def main() -> None:
         f"  whole run {echo.wall_s:.2f}s (1 sample: {small.wall_s:.2f}s fixed cost), "
         f"peak RSS {echo.peak_rss_mb:.0f} MB"
     )
+
+    print("\n5,000 samples, 1,667 wrong answers (start-up + collection + summary = wall - loop):")
+    print(table(["terminal summary", "wall s", "test loop s", "outside the loop s"], summary))
 
 
 if __name__ == "__main__":

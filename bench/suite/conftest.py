@@ -22,9 +22,17 @@ class Echo(Benchmark):
     name = "echo"
 
     def load(self, source: str | None) -> list[Sample]:
+        """`source` is the sample count; ECHO_WRONG_EVERY=k makes every k-th answer wrong."""
         count = int(source or "2000")
+        wrong_every = int(os.environ.get("ECHO_WRONG_EVERY", "0"))
         return [
-            Sample(str(i), self.name, "default", [{"role": "user", "content": f"ok? ({i})"}], "ok")
+            Sample(
+                str(i),
+                self.name,
+                "default",
+                [{"role": "user", "content": f"ok? ({i})"}],
+                "not ok" if wrong_every and i % wrong_every == 0 else "ok",
+            )
             for i in range(count)
         ]
 

@@ -10,26 +10,16 @@ reply is Java/JavaScript call syntax.
 
 import asyncio
 import hashlib
-import importlib.util
 import json
-from pathlib import Path
 
 from pytest_llmeval.benchmarks.base import SAMPLE_HEADER
+from pytest_llmeval.benchmarks.bfcl_v3.benchmark import installed_data_dir
 from pytest_llmeval.benchmarks.bfcl_v3.multi_turn import run_conversation, uses_long_context
 from pytest_llmeval.benchmarks.bfcl_v3.multi_turn_exec import parse_call_source
 from pytest_llmeval.records import Response, Sample, ToolCall
 from tests.scripted_server import Reply
 
-
-def find_data_dir() -> Path | None:
-    spec = importlib.util.find_spec("bfcl_eval")
-    if spec is None or spec.origin is None:
-        return None
-    data_dir = Path(spec.origin).parent / "data"
-    return data_dir if (data_dir / "BFCL_v3_simple.json").exists() else None
-
-
-DATA_DIR = find_data_dir()
+DATA_DIR = installed_data_dir()
 MISSING = object()
 
 

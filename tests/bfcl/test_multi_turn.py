@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from pytest_llmeval.benchmarks.bfcl_v3 import multi_turn, multi_turn_exec
+from pytest_llmeval.benchmarks.bfcl_v3.benchmark import installed_data_dir
 from pytest_llmeval.benchmarks.bfcl_v3.multi_turn import (
     ADDITIONAL_FUNCTION_PROMPT,
     EMPTY_TURN,
@@ -53,16 +54,7 @@ PYTHON_HINT = " Note that the provided function is in Python 3 syntax."
 # ---------------------------------------------------------------- shared helpers
 
 
-def bfcl_data_dir() -> Path | None:
-    """`bfcl_eval/data` of the installed package, or None when bfcl-eval is not installed."""
-    spec = importlib.util.find_spec("bfcl_eval")
-    if spec is None or spec.origin is None:
-        return None
-    data = Path(spec.origin).parent / "data"
-    return data if (data / "BFCL_v3_multi_turn_base.json").exists() else None
-
-
-DATA_DIR = bfcl_data_dir()
+DATA_DIR = installed_data_dir()
 needs_data = pytest.mark.skipif(
     DATA_DIR is None, reason="bfcl-eval 2025.8.6.2 (BFCL_v3 data files) is not installed"
 )

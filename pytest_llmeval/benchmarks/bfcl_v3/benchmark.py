@@ -51,7 +51,8 @@ METRIC = "AverageAccuracy"
 OFFICIAL_GROUPS = ("NON_LIVE", "LIVE", "MULTI_TURN", "OVERALL")
 
 
-def _installed_data_dir() -> Path | None:
+def installed_data_dir() -> Path | None:
+    """`bfcl_eval/data` of the installed bfcl-eval package, or None when it is not installed."""
     spec = importlib.util.find_spec("bfcl_eval")
     if spec is None or spec.origin is None:
         return None
@@ -119,7 +120,7 @@ class BfclV3(Benchmark):
 
     # -- data ------------------------------------------------------------------------------
     def load(self, source: str | None) -> list[Sample]:
-        folder = Path(source) if source else _installed_data_dir() or _hub_data_dir()
+        folder = Path(source) if source else installed_data_dir() or _hub_data_dir()
         if not folder.is_dir():
             raise DataError(f"no such folder: {folder}")
         samples: list[Sample] = []
@@ -186,6 +187,7 @@ class BfclV3(Benchmark):
 
     # -- calls -----------------------------------------------------------------------------
     async def run(self, sample: Sample, ctx: RunContext) -> None:
+        ctx.outcome.extra["functions_offered"] = [doc["name"] for doc in sample.meta["functions"]]
         if not sample.subset.startswith("multi_turn"):
             return await super().run(sample, ctx)
         entry = sample.meta["entry"]
