@@ -10,6 +10,8 @@ at once as ServiceError.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 import itertools
 import os
 import random
@@ -44,11 +46,22 @@ def split_reasoning(text: str, reasoning: str = "") -> tuple[str, str]:
 
 
 def _retry_after(error: Exception) -> float | None:
+    """Seconds from `retry-after-ms` (OpenAI's) or `retry-after` (seconds or an HTTP date)."""
     response = getattr(error, "response", None)
-    header = response.headers.get("retry-after") if response is not None else None
+    if response is None:
+        return None
+    headers = response.headers
     try:
-        return min(float(header), 120.0) if header else None
-    except ValueError:
+        if headers.get("retry-after-ms"):
+            return min(float(headers["retry-after-ms"]) / 1000, 120.0)
+        header = headers.get("retry-after")
+        if not header:
+            return None
+        if header.strip().replace(".", "", 1).isdigit():
+            return min(float(header), 120.0)
+        when = email.utils.parsedate_to_datetime(header)
+        return min(max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0), 120.0)
+    except (ValueError, TypeError):
         return None
 
 

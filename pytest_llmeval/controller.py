@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from importlib import metadata
 from pathlib import Path
@@ -171,6 +172,13 @@ class Controller:
     def _command(self) -> list[str]:
         """The arguments pytest was given (sys.argv is another program's under pytest.main)."""
         return ["pytest", *mask_secrets(list(self.pytest_config.invocation_params.args))]
+
+    @pytest.hookimpl
+    def pytest_unconfigure(self) -> None:
+        """A run stopped before anything was written (a usage error) leaves no folder behind;
+        pytest-html's stylesheet alone does not count."""
+        if self.run_dir.is_dir() and all(p.name == "assets" for p in self.run_dir.iterdir()):
+            shutil.rmtree(self.run_dir)
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from .report import table_html
 
-MAX_TEXT = 1500
+MAX_TEXT = 500
 
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:

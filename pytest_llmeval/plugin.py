@@ -55,6 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.stash[RUN_CONFIG] = run
     if not run.active:
+        if run.thresholds:
+            raise pytest.UsageError("--llm-threshold needs a model (--llm-model or --llm-serve)")
         return
     if config.getoption("tbstyle") == "auto":
         config.option.tbstyle = (
@@ -212,6 +214,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     run = item.stash.get(SAMPLE_RUN, None)
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
+        del item.stash[SAMPLE_RUN]  # items live to the end; their conversations need not
         try:
             record = build_record(run, item.nodeid)
         except Exception as error:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 from collections.abc import Callable
 from typing import Any
 
@@ -115,6 +117,20 @@ def test_backoff_honours_retry_after_capped(serve, header, expected):
     server = serve(lambda request: Reply(status=429, error="slow", headers={"Retry-After": header}))
     error = _status_error(server)
     assert [backoff_delay(attempt, error) for attempt in (1, 4)] == [expected, expected]
+
+
+def test_backoff_prefers_retry_after_ms(serve):
+    headers = {"retry-after-ms": "250", "Retry-After": "7"}
+    server = serve(lambda request: Reply(status=429, error="slow", headers=headers))
+    assert backoff_delay(1, _status_error(server)) == 0.25
+
+
+def test_backoff_reads_an_http_date_retry_after(serve):
+    when = email.utils.format_datetime(
+        dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30), usegmt=True
+    )
+    server = serve(lambda request: Reply(status=429, error="slow", headers={"Retry-After": when}))
+    assert 25.0 <= backoff_delay(1, _status_error(server)) <= 30.0
 
 
 def test_backoff_without_retry_after_is_bounded_exponential_jitter(serve):

@@ -165,3 +165,20 @@ def test_a_broken_test_module_still_says_why(oracle, llmeval, pytester):
     assert run.ret == int(pytest.ExitCode.INTERRUPTED)
     assert "E   ModuleNotFoundError: No module named 'not_a_module_anywhere'" in run.result.outlines
     assert oracle.requests == []
+
+
+def test_a_threshold_without_a_model_is_a_usage_error(pytester):
+    result = pytester.runpytest_inprocess("--llm-threshold=aime25=0.5")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--llm-threshold needs a model (--llm-model or --llm-serve)" in result.stderr.str()
+
+
+def test_a_usage_error_at_start_leaves_no_empty_run_folder(pytester, unused_port):
+    output = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--llm-model=m",
+        f"--llm-base-url=http://127.0.0.1:{unused_port}/v1",
+        f"--llm-output={output}",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert not output.exists() or not any(output.iterdir())

@@ -79,7 +79,11 @@ class BoundedChecker:
         self._process = context.Process(target=_serve, args=(child,), daemon=True)
         self._process.start()
         child.close()
-        if not parent.poll(STARTUP_TIMEOUT_S) or parent.recv() != "ready":
+        try:
+            ready = parent.poll(STARTUP_TIMEOUT_S) and parent.recv() == "ready"
+        except EOFError:  # the child died while importing
+            ready = False
+        if not ready:
             self.stop()
             raise RuntimeError("math-verify worker did not start")
         self._conn = parent
