@@ -22,7 +22,7 @@ RUN_CONFIG = pytest.StashKey[RunConfig]()
 RUNTIME = pytest.StashKey[Runtime]()
 CONTROLLER = pytest.StashKey[Controller]()
 SAMPLE_RUN = pytest.StashKey[SampleRun]()
-WORKER_SERVE_KEY = "llmeval_served"
+ENDPOINTS_KEY = "llmeval_endpoints"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,8 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "llm(dataset, subset, category): set on every benchmark sample item"
     )
     run = build_run_config(config)
-    if _is_worker(config) and WORKER_SERVE_KEY in config.workerinput:
-        served = config.workerinput[WORKER_SERVE_KEY]
+    if _is_worker(config) and ENDPOINTS_KEY in config.workerinput:
+        served = config.workerinput[ENDPOINTS_KEY]
         run = replace(
             run,
             target=replace(run.target, **served["target"]),
@@ -59,9 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError("--llm-threshold needs a model (--llm-model or --llm-serve)")
         return
     if config.getoption("tbstyle") == "auto":
-        config.option.tbstyle = (
-            "no"  # one line per wrong answer; pytest's long summary is quadratic
-        )
+        # one line per wrong answer: pytest's long failure summary is quadratic in failures
+        config.option.tbstyle = "no"
     if not _is_xdist_controller(config):
         config.stash[RUNTIME] = Runtime(run)
     if not _is_worker(config):
@@ -101,7 +100,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist: workers use the endpoints the controller settled on (e.g. a served model)."""
     run = node.config.stash[RUN_CONFIG]
-    node.workerinput[WORKER_SERVE_KEY] = {
+    node.workerinput[ENDPOINTS_KEY] = {
         "target": {"model": run.target.model, "base_url": run.target.base_url},
         "judge": {"model": run.judge.model, "base_url": run.judge.base_url},
     }
@@ -132,15 +131,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     name = marker.args[0] if marker.args else marker.kwargs.get("name")
     runtime = metafunc.config.stash.get(RUNTIME, None)
-    if runtime is None:
-        reason = (
-            "no --llm-model given"
-            if not metafunc.config.stash[RUN_CONFIG].active
-            else "xdist controller"
-        )
-        metafunc.parametrize(
-            SAMPLE_ARG, [pytest.param(None, id=str(name), marks=pytest.mark.skip(reason=reason))]
-        )
+    if runtime is None:  # no model: one skipped item says why, the other tests still run
+        skip = pytest.mark.skip(reason="no --llm-model given")
+        metafunc.parametrize(SAMPLE_ARG, [pytest.param(None, id=str(name), marks=skip)])
         return
     samples = runtime.samples(name)  # UsageProblem: reported by pytest_make_collect_report
     benchmark = runtime.benchmark(name)
@@ -218,8 +211,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         try:
             record = build_record(run, item.nodeid)
         except Exception as error:
-            run._verdict = None
-            run.error, run.error_kind = f"scorer crashed: {error!r}", "scorer"
+            run.fail(f"scorer crashed: {error!r}", "scorer")
             record = build_record(run, item.nodeid)
         report.llm_record = record
         if item.config.pluginmanager.hasplugin("html"):

@@ -70,6 +70,10 @@ class SampleRun:
                 self._verdict = self.benchmark.score(self.sample, self.outcome)
         return self._verdict
 
+    def fail(self, message: str, kind: str) -> None:
+        """Record an error found after the calls (a scorer that crashed, say)."""
+        self.error, self.error_kind, self._verdict = message, kind, None
+
     def check(self) -> None:
         """Pass on a right answer; fail with one line (no traceback) on a wrong one."""
         verdict = self.verdict

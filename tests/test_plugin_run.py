@@ -241,3 +241,43 @@ def test_retries_and_timeouts_in_a_run_are_recorded(serve, llmeval):
         ("AveragePass@1", "AIME2025-II", 0, None, 1),
         ("AveragePass@1", "OVERALL", 1, 1.0, 1),
     ]
+
+
+CRASHING_BENCHMARK = """
+import pytest
+from pytest_llmeval.benchmarks import Benchmark, register
+from pytest_llmeval.records import Sample
+
+
+@register
+class Crashing(Benchmark):
+    name = "crashing"
+
+    def load(self, source):
+        return [Sample("only", self.name, "default", [{"role": "user", "content": "hi"}], "x")]
+
+    def score(self, sample, outcome):
+        raise ZeroDivisionError("scorer bug")
+
+
+@pytest.mark.llm_benchmark("crashing")
+def test_crashing(llm_eval):
+    llm_eval.check()
+"""
+
+
+def test_a_scorer_that_crashes_is_recorded_as_an_error_not_lost(pytester, serve):
+    server = serve(lambda request: Reply(text="x"))
+    pytester.makepyfile(test_crashing=CRASHING_BENCHMARK)
+    output = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        "--llm-model=m", f"--llm-base-url={server.base_url}", f"--llm-output={output}"
+    )
+    result.assert_outcomes(failed=1)
+    (run_dir,) = output.iterdir()
+    (record,) = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    assert record["error_kind"] == "scorer"
+    assert record["error"] == "scorer crashed: ZeroDivisionError('scorer bug')"
+    assert record["response"]["text"] == "x"
+    report = json.loads((run_dir / "report.json").read_text())
+    assert [(r["subset"], r["errors"]) for r in report["rows"]] == [("default", 1), ("OVERALL", 1)]
