@@ -238,3 +238,30 @@ def test_chinese_simpleqa_lists_each_subset_under_each_metric(pytester, serve):
 
 def script_model_prompt(server) -> str:
     return next(last_user_text(r) for r in server.requests if r["model"] == "target")
+
+
+def test_the_judge_key_is_sent_but_never_written(pytester, serve):
+    script = simple_qa_script()
+    seen_keys = []
+
+    def handler(request: dict) -> Reply:
+        if request["model"] == "judge":
+            seen_keys.append(request["__headers__"].get("authorization"))
+        return script(request)
+
+    server = serve(handler)
+    secret = "sk-judge-SECRET-4242"
+    result, _, run_dir = run(
+        pytester, server, "simple_qa", f"--llm-data=simple_qa={SIMPLE_QA}",
+        f"--llm-judge-api-key={secret}",
+    )  # fmt: skip
+    assert set(seen_keys) == {f"Bearer {secret}"}
+    written = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {
+        "report.json",
+        "report.csv",
+        "samples.jsonl",
+        "report.html",
+    }
+    assert all(secret not in p.read_text(errors="replace") for p in written)
+    assert secret not in result.stdout.str() + result.stderr.str()
