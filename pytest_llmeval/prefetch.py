@@ -29,9 +29,6 @@ class Engine:
         )
         self._thread.start()
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
     def submit_many(
         self, coros: list[Coroutine[Any, Any, T]]
     ) -> list[concurrent.futures.Future[T]]:
@@ -48,7 +45,7 @@ class Engine:
         return futures
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.submit(coro).result()
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def close(self, finalizers: Iterable[Callable[[], Coroutine[Any, Any, Any]]] = ()) -> None:
         """Cancel what is still pending, run async finalizers, stop the thread."""
@@ -114,7 +111,3 @@ class Prefetcher:
             return self._futures[nodeid].result()
         finally:
             self._futures.pop(nodeid, None)
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._futures)

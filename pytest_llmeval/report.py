@@ -78,22 +78,10 @@ def _dataset_rows(
                 sum(errors.values()),
             )
         )
+    defaults = {"model": model, "dataset": benchmark.name, "category": "official", "errors": 0}
     return rows + [
-        dict(zip(ROW_KEYS, (model, benchmark.name, *r))) for r in _extra(benchmark, all_scored)
-    ]
-
-
-def _extra(benchmark: Benchmark, scored: list[dict[str, Any]]) -> list[tuple]:
-    return [
-        (
-            r["metric"],
-            r["subset"],
-            r["num"],
-            r["score"],
-            r.get("category", "official"),
-            r.get("errors", 0),
-        )
-        for r in benchmark.extra_rows(scored)
+        {key: {**defaults, **extra}[key] for key in ROW_KEYS}
+        for extra in benchmark.extra_rows(all_scored)
     ]
 
 
