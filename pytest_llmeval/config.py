@@ -227,16 +227,13 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
     return pairs
 
 
-def _generation(config: pytest.Config, prefix: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, kind in GENERATION_OPTIONS.items():
-        opt = next((o for o in OPTIONS if o.dest == f"{prefix}_{name}"), None)
-        if opt is None:
-            continue
-        raw = _raw(config, opt)
-        if raw is not None:
-            values[name] = _number(raw, opt.flag.lstrip("-"), kind)
-    return values
+def _generation(raw: dict[str, Any]) -> dict[str, Any]:
+    """The generation settings that were given, converted to their types."""
+    return {
+        name: _number(raw[f"llm_{name}"], f"llm-{name.replace('_', '-')}", kind)
+        for name, kind in GENERATION_OPTIONS.items()
+        if raw[f"llm_{name}"] is not None
+    }
 
 
 def _extra_body(items: list[str]) -> dict[str, Any]:
@@ -252,7 +249,7 @@ def _extra_body(items: list[str]) -> dict[str, Any]:
 def build_run_config(config: pytest.Config) -> RunConfig:
     """Read every option once; raise pytest.UsageError with one clear line on bad input."""
     raw = {opt.dest: _raw(config, opt) for opt in OPTIONS}
-    generation = _generation(config, "llm") | _extra_body(raw["llm_extra_body"])
+    generation = _generation(raw) | _extra_body(raw["llm_extra_body"])
     target = Endpoint(raw["llm_model"], raw["llm_base_url"], raw["llm_api_key"], generation)
     judge_generation = {
         "temperature": _number(raw["llm_judge_temperature"], "llm-judge-temperature", float),
