@@ -178,12 +178,17 @@ class ModelClient:
     async def _with_retries(
         self, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> Response:
+        # one idempotency key for all attempts of this request (ours: the SDK's uuid4 costs
+        # a syscall per call)
+        options: Any = {"idempotency_key": f"llmeval-{self._run_id}-{next(self._sent)}"}
+        if headers:
+            options["headers"] = headers
         attempt = 0
         while True:
             attempt += 1
             started = time.perf_counter()
             try:
-                response = await self._send(body, headers)
+                response = await self._send(body, options)
             except Exception as error:
                 if _is_refusal(error):  # an answer (the service's), not a failure
                     return Response(
@@ -203,14 +208,10 @@ class ModelClient:
             response.attempts = attempt
             return response
 
-    async def _send(self, body: dict[str, Any], headers: dict[str, str] | None) -> Response:
+    async def _send(self, body: dict[str, Any], options: Any) -> Response:
         """POST the body as built: the SDK's typed-parameter transform costs more per call
         than the whole rest of the harness, and our body is already plain JSON."""
         payload = {"model": self.endpoint.model or "", **body}
-        # our own idempotency key: the SDK's uuid4 costs a syscall per call
-        options: Any = {"idempotency_key": f"llmeval-{self._run_id}-{next(self._sent)}"}
-        if headers:
-            options["headers"] = headers
         if not self.stream:
             completion = await self._openai.post(
                 "/chat/completions", body=payload, cast_to=ChatCompletion, options=options
@@ -237,6 +238,8 @@ def _http_client(timeout: float) -> Any:
     try:
         import aiohttp  # noqa: F401
     except ImportError:
+        return None
+    if not hasattr(openai, "DefaultAioHttpClient"):  # openai < 1.9x
         return None
     limits = type(openai.DEFAULT_CONNECTION_LIMITS)(
         max_connections=1000,
