@@ -9,7 +9,6 @@ import argparse
 import threading
 
 from pytest_llmeval.benchmarks.bfcl_v3.benchmark import BfclV3
-from pytest_llmeval.config import Endpoint, RunConfig
 from tests.bfcl.oracle import oracle_book, oracle_handler
 from tests.scripted_server import ScriptedServer
 
@@ -18,8 +17,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["fc", "prompt"], default="fc")
     args = parser.parse_args()
-    config = RunConfig(Endpoint("oracle", None), Endpoint(None, None), bfcl_mode=args.mode)
-    book = oracle_book(BfclV3(config).load(None), args.mode)
+    book = oracle_book(BfclV3({"llm_bfcl_mode": args.mode}).load(None), args.mode)
     server = ScriptedServer(oracle_handler(book)).start()
     print(server.base_url, flush=True)
     threading.Event().wait()

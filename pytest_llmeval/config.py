@@ -8,13 +8,17 @@ Secrets are kept out of ``repr`` and out of everything written to disk.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .local.server import ServerSettings
 
 GENERATION_OPTIONS: dict[str, Callable[[str], Any]] = {
     "temperature": float,
@@ -48,22 +52,11 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
-class ServeSettings:
-    """How to run a local llama-server for the session (``--llm-serve``)."""
-
-    model: str
-    slots: int = 4
-    context: int = 32768
-    threads: int = 2
-    template: str | None = None
-    judge: bool = False
-
-
-@dataclass(frozen=True)
 class RunConfig:
     """Everything a benchmark run needs, fixed at configure time."""
 
-    target: Endpoint
+    endpoint: Endpoint
+    """The model under test."""
     judge: Endpoint
     limit: int | None = None
     repeats: int = 1
@@ -77,91 +70,89 @@ class RunConfig:
     cache_path: Path | None = Path(".llmeval_cache/responses.sqlite3")
     thresholds: tuple[str, ...] = ()
     max_error_rate: float = 0.0
-    bfcl_mode: str = "fc"
-    bfcl_underscore_to_dot: bool | None = None
-    judge_template: Path | None = None
-    serve: ServeSettings | None = None
+    benchmark_options: dict[str, Any] = field(default_factory=dict)
+    """Values of the options benchmarks declare, by dest (``llm_bfcl_mode``), parsed."""
+    serve: ServerSettings | None = None
+    serve_judge: bool = False
     sample_header: bool = False
 
     @property
     def active(self) -> bool:
         """A benchmark run needs a model (or a local server that provides one)."""
-        return bool(self.target.model) or self.serve is not None
+        return bool(self.endpoint.model) or self.serve is not None
 
 
 @dataclass(frozen=True)
-class _Option:
+class Option:
+    """One setting: a CLI flag, an ini key of the same name and, for some, an environment
+    variable. Benchmarks declare theirs with the same type (see Benchmark.options)."""
+
     flag: str
     help: str
     default: Any = None
     kind: str = "string"  # string | bool | list
     env: str | None = None
+    parse: Callable[[Any, str], Any] | None = None
+    """Turns the raw text into its value, raising pytest.UsageError with one line."""
 
     @property
     def dest(self) -> str:
         return self.flag.lstrip("-").replace("-", "_")
 
+    @property
+    def secret(self) -> bool:
+        return self.dest.endswith("api_key")
 
-OPTIONS: tuple[_Option, ...] = (
-    _Option("--llm-model", "model name to evaluate (enables the benchmark items)", env="LLM_MODEL"),
-    _Option("--llm-base-url", "OpenAI-compatible base URL", env="OPENAI_BASE_URL"),
-    _Option(
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--llm-model", "model name to evaluate (enables the benchmark items)", env="LLM_MODEL"),
+    Option("--llm-base-url", "OpenAI-compatible base URL", env="OPENAI_BASE_URL"),
+    Option(
         "--llm-api-key", "API key (default: $OPENAI_API_KEY; never printed)", env="OPENAI_API_KEY"
     ),
-    _Option("--llm-temperature", "sampling temperature"),
-    _Option("--llm-top-p", "nucleus sampling top_p"),
-    _Option("--llm-top-k", "top_k (sent in the request body)"),
-    _Option("--llm-repetition-penalty", "repetition_penalty (sent in the request body)"),
-    _Option("--llm-max-tokens", "max tokens per answer"),
-    _Option("--llm-seed", "sampling seed"),
-    _Option("--llm-parallel-tool-calls", "true/false: allow several tool calls per answer"),
-    _Option("--llm-extra-body", "KEY=JSON extra request field, repeatable", kind="list"),
-    _Option("--llm-limit", "at most N samples per subset (the seed's `limit`)"),
-    _Option("--llm-repeats", "sample each item N times (pass@k)", default="1"),
-    _Option("--llm-timeout", "seconds per request", default="600"),
-    _Option("--llm-retries", "retries on 429/5xx/timeouts/connection errors", default="5"),
-    _Option("--llm-stream", "stream responses", kind="bool"),
-    _Option("--llm-ignore-errors", "score failed calls as 0 (counted in Errors)", kind="bool"),
-    _Option(
+    Option("--llm-temperature", "sampling temperature"),
+    Option("--llm-top-p", "nucleus sampling top_p"),
+    Option("--llm-top-k", "top_k (sent in the request body)"),
+    Option("--llm-repetition-penalty", "repetition_penalty (sent in the request body)"),
+    Option("--llm-max-tokens", "max tokens per answer"),
+    Option("--llm-seed", "sampling seed"),
+    Option("--llm-parallel-tool-calls", "true/false: allow several tool calls per answer"),
+    Option("--llm-extra-body", "KEY=JSON extra request field, repeatable", kind="list"),
+    Option("--llm-limit", "at most N samples per subset (the seed's `limit`)"),
+    Option("--llm-repeats", "sample each item N times (pass@k)", default="1"),
+    Option("--llm-timeout", "seconds per request", default="600"),
+    Option("--llm-retries", "retries on 429/5xx/timeouts/connection errors", default="5"),
+    Option("--llm-stream", "stream responses", kind="bool"),
+    Option("--llm-ignore-errors", "score failed calls as 0 (counted in Errors)", kind="bool"),
+    Option(
         "--llm-sample-header",
         "send X-LLMEval-Sample: DATASET/ID/rREPEAT with each call (to match server logs)",
         kind="bool",
     ),
-    _Option("--llm-concurrency", "requests in flight per process", default="32"),
-    _Option(
+    Option("--llm-concurrency", "requests in flight per process", default="32"),
+    Option(
         "--llm-output", "folder for run reports (one sub-folder per run)", default="llmeval_results"
     ),
-    _Option("--llm-data", "NAME=PATH: read a benchmark's data from local files", kind="list"),
-    _Option("--llm-cache", "response cache file", default=".llmeval_cache/responses.sqlite3"),
-    _Option("--llm-no-cache", "do not read or write the response cache", kind="bool"),
-    _Option("--llm-threshold", "gate: DATASET[:METRIC][:SUBSET]=MIN, repeatable", kind="list"),
-    _Option("--llm-max-error-rate", "gate: tolerated share of failed calls", default="0"),
-    _Option("--llm-bfcl-mode", "BFCL: fc (native tools) or prompt", default="fc"),
-    _Option("--llm-bfcl-underscore-to-dot", "BFCL: true/false (default: true in fc mode)"),
-    _Option(
-        "--llm-judge-model", "judge model for SimpleQA-style benchmarks", env="LLM_JUDGE_MODEL"
-    ),
-    _Option("--llm-judge-base-url", "judge base URL (default: --llm-base-url)"),
-    _Option(
+    Option("--llm-data", "NAME=PATH: read a benchmark's data from local files", kind="list"),
+    Option("--llm-cache", "response cache file", default=".llmeval_cache/responses.sqlite3"),
+    Option("--llm-no-cache", "do not read or write the response cache", kind="bool"),
+    Option("--llm-threshold", "gate: DATASET[:METRIC][:SUBSET]=MIN, repeatable", kind="list"),
+    Option("--llm-max-error-rate", "gate: tolerated share of failed calls", default="0"),
+    Option("--llm-judge-model", "judge model for SimpleQA-style benchmarks", env="LLM_JUDGE_MODEL"),
+    Option("--llm-judge-base-url", "judge base URL (default: --llm-base-url)"),
+    Option(
         "--llm-judge-api-key",
         "judge API key (default: $LLM_JUDGE_API_KEY, then the model's)",
         env="LLM_JUDGE_API_KEY",
     ),
-    _Option("--llm-judge-temperature", "judge temperature", default="0"),
-    _Option("--llm-judge-max-tokens", "judge max tokens", default="4096"),
-    _Option("--llm-judge-template", "file replacing the grader prompt"),
-    _Option("--llm-serve", "serve a local GGUF (path or preset) with llama-server for the session"),
-    _Option("--llm-serve-slots", "llama-server parallel slots", default="4"),
-    _Option("--llm-serve-context", "llama-server context (all slots)", default="32768"),
-    _Option("--llm-serve-threads", "llama-server threads", default="2"),
-    _Option("--llm-serve-template", "chat template file for llama-server"),
-    _Option("--llm-serve-judge", "also use the local server as the judge", kind="bool"),
+    Option("--llm-judge-temperature", "judge temperature", default="0"),
+    Option("--llm-judge-max-tokens", "judge max tokens", default="4096"),
 )
 
 
-def add_options(parser: pytest.Parser) -> None:
+def add_options(parser: pytest.Parser, options: tuple[Option, ...] = OPTIONS) -> None:
     group = parser.getgroup("llmeval", "LLM evaluation (pytest-llmeval)")
-    for opt in OPTIONS:
+    for opt in options:
         if opt.kind == "bool":
             group.addoption(
                 opt.flag, action="store_true", default=None, dest=opt.dest, help=opt.help
@@ -172,16 +163,17 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(opt.dest, opt.help, type="linelist", default=[])
         else:
             group.addoption(opt.flag, default=None, dest=opt.dest, help=opt.help)
-            if opt.dest.endswith("api_key"):
+            if opt.secret:
                 continue  # secrets do not belong in checked-in ini files
             parser.addini(opt.dest, opt.help, default=None)
 
 
-def _raw(config: pytest.Config, opt: _Option) -> Any:
+def read_option(config: pytest.Config, opt: Option) -> Any:
+    """CLI, then ini, then environment, then the default; keys never from ini."""
     value = config.getoption(opt.dest)
     if value is not None:
         return value
-    if not opt.dest.endswith("api_key"):
+    if not opt.secret:
         ini = config.getini(opt.dest)
         if ini not in (None, "", []) and not (opt.kind == "bool" and ini is False):
             return ini
@@ -192,6 +184,27 @@ def _raw(config: pytest.Config, opt: _Option) -> Any:
     if opt.kind == "bool":
         return False
     return opt.default
+
+
+def _keep(value: Any, flag: str) -> Any:
+    return value
+
+
+def parse_bool(text: str | bool | None, flag: str) -> bool | None:
+    """true/false as users type it; None stays None (not given)."""
+    if text is None:
+        return None
+    return _parse_bool(text, flag.lstrip("-").replace("-", "_"))
+
+
+def parse_choice(*choices: str) -> Callable[[Any, str], str]:
+    def parse(value: Any, flag: str) -> str:
+        text = str(value).lower()
+        if text not in choices:
+            raise pytest.UsageError(f"{flag}: expected {' or '.join(choices)}, got {value!r}")
+        return text
+
+    return parse
 
 
 def _parse_bool(text: str | bool, name: str) -> bool:
@@ -212,9 +225,15 @@ def _number(value: Any, name: str, kind: Callable[[str], Any], minimum: float | 
         number = kind(value)
     except (TypeError, ValueError):
         raise pytest.UsageError(f"--{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise pytest.UsageError(f"--{name}: expected a finite number, got {value!r}")
     if minimum is not None and number < minimum:
         raise pytest.UsageError(f"--{name}: must be >= {minimum}, got {value!r}")
     return number
+
+
+def positive_int(value: Any, flag: str) -> int:
+    return _number(value, flag.lstrip("-"), int, 1)
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -236,21 +255,41 @@ def _generation(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+OWNED_FIELDS = frozenset(
+    {"messages", "model", "tools", "tool_choice", "stream", "stream_options", "n", "functions"}
+)
+"""Request fields the harness builds itself: --llm-extra-body may not replace them."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _extra_body(items: list[str]) -> dict[str, Any]:
     extra = {}
     for key, text in _pairs(items, "--llm-extra-body").items():
+        if key in OWNED_FIELDS:
+            raise pytest.UsageError(
+                f"--llm-extra-body {key}=...: {key!r} is built by the harness and cannot be set"
+            )
         try:
-            extra[key] = json.loads(text)
+            extra[key] = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError:
             extra[key] = text  # a bare word is a string, as users type it
+        except ValueError as error:
+            raise pytest.UsageError(f"--llm-extra-body {key}={text}: {error}") from None
     return extra
 
 
-def build_run_config(config: pytest.Config) -> RunConfig:
-    """Read every option once; raise pytest.UsageError with one clear line on bad input."""
-    raw = {opt.dest: _raw(config, opt) for opt in OPTIONS}
+def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -> RunConfig:
+    """Read every option once (the core's and the `declared` ones of benchmarks); raise
+    pytest.UsageError with one clear line on bad input."""
+    raw = {opt.dest: read_option(config, opt) for opt in OPTIONS}
+    benchmark_options = {
+        opt.dest: (opt.parse or _keep)(read_option(config, opt), opt.flag) for opt in declared
+    }
     generation = _generation(raw) | _extra_body(raw["llm_extra_body"])
-    target = Endpoint(raw["llm_model"], raw["llm_base_url"], raw["llm_api_key"], generation)
+    endpoint = Endpoint(raw["llm_model"], raw["llm_base_url"], raw["llm_api_key"], generation)
     judge_generation = {
         "temperature": _number(raw["llm_judge_temperature"], "llm-judge-temperature", float),
         "max_tokens": _number(raw["llm_judge_max_tokens"], "llm-judge-max-tokens", int, 1),
@@ -261,30 +300,11 @@ def build_run_config(config: pytest.Config) -> RunConfig:
         raw["llm_judge_api_key"] or raw["llm_api_key"],
         judge_generation,
     )
-    mode = str(raw["llm_bfcl_mode"]).lower()
-    if mode not in {"fc", "prompt"}:
-        raise pytest.UsageError(f"--llm-bfcl-mode: expected fc or prompt, got {mode!r}")
-    underscore = raw["llm_bfcl_underscore_to_dot"]
-    serve = None
-    if raw["llm_serve"]:
-        serve = ServeSettings(
-            model=raw["llm_serve"],
-            slots=_number(raw["llm_serve_slots"], "llm-serve-slots", int, 1),
-            context=_number(raw["llm_serve_context"], "llm-serve-context", int, 512),
-            threads=_number(raw["llm_serve_threads"], "llm-serve-threads", int, 1),
-            template=raw["llm_serve_template"],
-            judge=bool(raw["llm_serve_judge"]),
-        )
-    template = raw["llm_judge_template"]
-    if template:
-        from .scoring.judge import load_template
+    from .local.server import SERVE_OPTIONS, serve_settings
 
-        try:
-            load_template(Path(template))
-        except (OSError, ValueError) as error:
-            raise pytest.UsageError(f"--llm-judge-template: {error}") from None
+    local = {opt.dest: read_option(config, opt) for opt in SERVE_OPTIONS}
     return RunConfig(
-        target=target,
+        endpoint=endpoint,
         judge=judge,
         limit=_number(raw["llm_limit"], "llm-limit", int, 1),
         repeats=_number(raw["llm_repeats"], "llm-repeats", int, 1),
@@ -298,12 +318,9 @@ def build_run_config(config: pytest.Config) -> RunConfig:
         cache_path=None if raw["llm_no_cache"] else Path(raw["llm_cache"]),
         thresholds=tuple(raw["llm_threshold"]),
         max_error_rate=_number(raw["llm_max_error_rate"], "llm-max-error-rate", float, 0.0),
-        bfcl_mode=mode,
-        bfcl_underscore_to_dot=None
-        if underscore is None
-        else _parse_bool(underscore, "llm_bfcl_underscore_to_dot"),
-        judge_template=Path(template) if template else None,
-        serve=serve,
+        benchmark_options=benchmark_options,
+        serve=serve_settings(local),
+        serve_judge=bool(local["llm_serve_judge"]),
         sample_header=bool(raw["llm_sample_header"]),
     )
 

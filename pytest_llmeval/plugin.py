@@ -1,7 +1,8 @@
 """pytest hooks: options, collection of samples as items, the runtest wrappers, session end.
 
 The glue knows which hook does what, and nothing of HTTP or of any benchmark's insides:
-samples come from the runtime, calls go through the prefetcher, records go to the controller.
+samples come from the runtime, the look-ahead says which items come next, calls go through
+the prefetcher, records go to the controller.
 """
 
 from __future__ import annotations
@@ -14,19 +15,45 @@ from typing import Any
 
 import pytest
 
+from .benchmarks import REGISTRY, Benchmark
 from .config import RunConfig, add_options, build_run_config
-from .controller import Controller, new_run_dir
-from .runner import SAMPLE_ARG, Runtime, SampleKey, SampleRun, UsageProblem, build_record
+from .lookahead import SAMPLE_ARG, LookAhead
+from .reporting.controller import Controller, run_dir_path
+from .reporting.gate import Threshold, parse_threshold
+from .runner import Benchmarks, InputProblem, Runtime, SampleKey, SampleRun, WrongAnswer
 
 RUN_CONFIG = pytest.StashKey[RunConfig]()
+BENCHMARKS = pytest.StashKey[Benchmarks]()
 RUNTIME = pytest.StashKey[Runtime]()
+LOOKAHEAD = pytest.StashKey[LookAhead]()
 CONTROLLER = pytest.StashKey[Controller]()
 SAMPLE_RUN = pytest.StashKey[SampleRun]()
 ENDPOINTS_KEY = "llmeval_endpoints"
+USAGE_PREFIX = "pytest-llmeval: "
+
+
+class UsageProblem(pytest.Collector.CollectError):
+    """Bad input met while collecting: reported as one line and a usage-error exit."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(USAGE_PREFIX + message)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from .local.server import SERVE_OPTIONS
+
     add_options(parser)
+    add_options(parser, SERVE_OPTIONS)
+    add_options(parser, REGISTRY.options())
+    known = {opt.flag for opt in REGISTRY.options()}
+
+    def on_register(benchmark: type[Benchmark]) -> None:
+        """A conftest benchmark's options join the parser before it parses the command line."""
+        fresh = tuple(opt for opt in benchmark.options if opt.flag not in known)
+        known.update(opt.flag for opt in fresh)
+        add_options(parser, fresh)
+
+    REGISTRY.on_register = on_register
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -37,6 +64,24 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     return not _is_worker(config) and getattr(config.option, "dist", "no") != "no"
 
 
+def _late_registration(benchmark: type[Benchmark]) -> None:
+    """After start-up only a plain run can take a benchmark from a test module: an xdist
+    controller would never see it."""
+    if benchmark.options:
+        raise InputProblem(
+            f"benchmark {benchmark.name!r} declares options: register it in a conftest.py or "
+            "through the pytest_llmeval.benchmarks entry point"
+        )
+
+
+def _late_registration_xdist(benchmark: type[Benchmark]) -> None:
+    raise InputProblem(
+        f"benchmark {benchmark.name!r} is registered in a test module, which the xdist "
+        "controller never imports: register it in a conftest.py or through the "
+        "pytest_llmeval.benchmarks entry point"
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -45,12 +90,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "llm(dataset, subset, category): set on every benchmark sample item"
     )
-    run = build_run_config(config)
+    xdist = _is_worker(config) or _is_xdist_controller(config)
+    REGISTRY.on_register = _late_registration_xdist if xdist else _late_registration
+    run = build_run_config(config, REGISTRY.options())
     if _is_worker(config) and ENDPOINTS_KEY in config.workerinput:
         served = config.workerinput[ENDPOINTS_KEY]
         run = replace(
             run,
-            target=replace(run.target, **served["target"]),
+            endpoint=replace(run.endpoint, **served["endpoint"]),
             judge=replace(run.judge, **served["judge"]),
         )
     config.stash[RUN_CONFIG] = run
@@ -61,19 +108,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("tbstyle") == "auto":
         # one line per wrong answer: pytest's long failure summary is quadratic in failures
         config.option.tbstyle = "no"
-    if not _is_xdist_controller(config):
-        config.stash[RUNTIME] = Runtime(run)
+    benchmarks = config.stash[BENCHMARKS] = Benchmarks(run)
     if not _is_worker(config):
-        _start_controller(config, run)
+        thresholds = [parse_threshold(text, benchmarks.figures) for text in run.thresholds]
+        _start_controller(config, run, thresholds)
 
 
-def _start_controller(config: pytest.Config, run: RunConfig) -> None:
-    run_dir = new_run_dir(run.output, run.target.model or (run.serve and run.serve.model))
-    controller = Controller(config, run, run_dir)
+def _start_controller(config: pytest.Config, run: RunConfig, thresholds: list[Threshold]) -> None:
+    run_dir = run_dir_path(run.output, run.endpoint.model or (run.serve and run.serve.name))
+    controller = Controller(config, run, run_dir, config.stash[BENCHMARKS], thresholds)
     config.stash[CONTROLLER] = controller
     config.pluginmanager.register(controller, "llmeval-controller")
     if config.pluginmanager.hasplugin("html"):
-        from .html import HtmlReport
+        from .reporting.html import HtmlReport
 
         if not config.getoption("htmlpath"):
             config.option.htmlpath = str(run_dir / "report.html")
@@ -82,18 +129,20 @@ def _start_controller(config: pytest.Config, run: RunConfig) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Before any sample: serve the local model if asked, then make sure the services answer."""
+    """Before any sample: serve the local model if asked and make sure the services answer,
+    then build this process's runtime on the settled endpoints."""
     config = session.config
     run = config.stash.get(RUN_CONFIG, None)
-    if run is None or not run.active or _is_worker(config) or config.option.collectonly:
+    if run is None or not run.active:
         return
-    from .services import start_services
+    if not _is_worker(config) and not config.option.collectonly:
+        from .services import start_services
 
-    controller = config.stash[CONTROLLER]
-    run = start_services(config, run, controller.run_dir)
-    config.stash[RUN_CONFIG] = controller.run = run
-    if RUNTIME in config.stash:
-        config.stash[RUNTIME].config = run
+        controller = config.stash[CONTROLLER]
+        run = config.stash[RUN_CONFIG] = start_services(config, run, controller.run_dir)
+        controller.settle(run)
+    if not _is_xdist_controller(config):
+        config.stash[RUNTIME] = Runtime(run, config.stash[BENCHMARKS])
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -101,7 +150,7 @@ def pytest_configure_node(node: Any) -> None:
     """xdist: workers use the endpoints the controller settled on (e.g. a served model)."""
     run = node.config.stash[RUN_CONFIG]
     node.workerinput[ENDPOINTS_KEY] = {
-        "target": {"model": run.target.model, "base_url": run.target.base_url},
+        "endpoint": {"model": run.endpoint.model, "base_url": run.endpoint.base_url},
         "judge": {"model": run.judge.model, "base_url": run.judge.base_url},
     }
 
@@ -110,16 +159,15 @@ def pytest_configure_node(node: Any) -> None:
 _MARKER_NAME = re.compile(r"[^0-9a-zA-Z_]+")
 
 
-def _marks(
-    config: pytest.Config, cache: dict[str, list[Any]], dataset: str, subset: str, category: str
-) -> list[Any]:
+def _marks(config: pytest.Config, cache: dict[str, list[Any]], sample: Any) -> list[Any]:
     """`llm(...)` plus plain markers named after the subset and category, for -m and -k."""
+    subset = sample.subset
     if subset not in cache:
-        names = [_MARKER_NAME.sub("_", n).strip("_") for n in (subset, category)]
+        names = [_MARKER_NAME.sub("_", n).strip("_") for n in (subset, sample.category)]
         for name in names:
             config.addinivalue_line("markers", f"{name}: benchmark subset or category")
         cache[subset] = [
-            pytest.mark.llm(dataset=dataset, subset=subset, category=category),
+            pytest.mark.llm(dataset=sample.dataset, subset=subset, category=sample.category),
             *(getattr(pytest.mark, name) for name in dict.fromkeys(names) if name),
         ]
     return cache[subset]
@@ -135,17 +183,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         skip = pytest.mark.skip(reason="no --llm-model given")
         metafunc.parametrize(SAMPLE_ARG, [pytest.param(None, id=str(name), marks=skip)])
         return
-    samples = runtime.samples(name)  # UsageProblem: reported by pytest_make_collect_report
-    benchmark = runtime.benchmark(name)
+    try:
+        samples = runtime.samples(name)
+    except InputProblem as problem:
+        raise UsageProblem(str(problem)) from None
     repeats = runtime.config.repeats
     cache: dict[str, list[Any]] = {}
     params = [
         pytest.param(
             SampleKey(sample, repeat),
             id=sample.id if repeats == 1 else f"{sample.id}-r{repeat}",
-            marks=_marks(
-                metafunc.config, cache, name, sample.subset, benchmark.category(sample.subset)
-            ),
+            marks=_marks(metafunc.config, cache, sample),
         )
         for sample in samples
         for repeat in range(repeats)
@@ -158,47 +206,45 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     """A usage problem met while collecting becomes one line and a usage-error exit."""
     report = yield
     text = str(report.longrepr) if report.failed else ""
-    if text.startswith(UsageProblem.prefix):
-        report.llm_usage_error = text.removeprefix(UsageProblem.prefix).strip()
+    if text.startswith(USAGE_PREFIX):
+        report.llm_usage_error = text.removeprefix(USAGE_PREFIX).strip()
+    elif "InputProblem: " in text:  # raised while a test module was imported
+        report.llm_usage_error = text.rsplit("InputProblem: ", 1)[1].splitlines()[0].strip()
     return report
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
-    runtime = session.config.stash.get(RUNTIME, None)
-    if runtime is not None:
-        runtime.set_order([item for item in items if _key(item) is not None])
+    config = session.config
+    run = config.stash.get(RUN_CONFIG, None)
+    if RUNTIME in config.stash and run is not None:
+        config.stash[LOOKAHEAD] = LookAhead(session, items, 2 * run.concurrency)
         # Samples and items live until the end: keep the garbage collector from walking
         # them again at every collection (thousands of items, each with its conversation).
         gc.freeze()
 
 
 # -- running ---------------------------------------------------------------------------------
-def _key(item: pytest.Item) -> SampleKey | None:
-    callspec = getattr(item, "callspec", None)
-    value = callspec.params.get(SAMPLE_ARG) if callspec is not None else None
-    return value if isinstance(value, SampleKey) else None
-
-
-def _upcoming(
-    session: pytest.Session, item: pytest.Item, runtime: Runtime
-) -> Iterator[tuple[str, SampleKey]]:
-    for next_item in runtime.upcoming(session, item):
-        key = _key(next_item)
-        if key is not None:
-            yield next_item.nodeid, key
-
-
 @pytest.fixture
 def llm_eval(request: pytest.FixtureRequest, llm_sample: SampleKey) -> SampleRun:
     """The sample's run: its calls were made outside the test body (errors show as ERROR)."""
-    runtime = request.config.stash[RUNTIME]
+    config = request.config
     item = request.node
-    run = runtime.sample_run(item.nodeid, llm_sample, _upcoming(request.session, item, runtime))
+    upcoming = config.stash[LOOKAHEAD].after(item)
+    run = config.stash[RUNTIME].prefetcher.result(item.nodeid, llm_sample, upcoming)
     item.stash[SAMPLE_RUN] = run
-    if run.error is not None and not runtime.config.ignore_errors:
+    if run.error is not None and not config.stash[RUN_CONFIG].ignore_errors:
         pytest.fail(f"{run.error_kind} error: {run.error}", pytrace=False)
     return run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A wrong answer is one line, no traceback."""
+    try:
+        return (yield)
+    except WrongAnswer as wrong:
+        pytest.fail(str(wrong), pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -208,16 +254,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     run = item.stash.get(SAMPLE_RUN, None)
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
         del item.stash[SAMPLE_RUN]  # items live to the end; their conversations need not
-        try:
-            record = build_record(run, item.nodeid)
-        except Exception as error:
-            run.fail(f"scorer crashed: {error!r}", "scorer")
-            record = build_record(run, item.nodeid)
-        report.llm_record = record
+        record = item.config.stash[RUNTIME].record(run, item.nodeid)
+        report.llm_record = record.to_dict()
         if item.config.pluginmanager.hasplugin("html"):
             from pytest_html import extras
 
-            from .html import sample_extra_html
+            from .reporting.html import sample_extra_html
 
             report.extras = [*getattr(report, "extras", []), extras.html(sample_extra_html(record))]
     return report
@@ -237,6 +279,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    REGISTRY.on_register = None
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
         runtime.close()

@@ -14,9 +14,10 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Engine:
@@ -44,7 +45,8 @@ class Engine:
         self.loop.call_soon_threadsafe(start)
         return futures
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def wait(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run one coroutine on the loop and block until it is done."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def close(self, finalizers: Iterable[Callable[[], Coroutine[Any, Any, Any]]] = ()) -> None:
@@ -60,7 +62,7 @@ class Engine:
                 await finalizer()
 
         if self.loop.is_running():
-            self.run(shutdown())
+            self.wait(shutdown())
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
         self.loop.close()
@@ -75,28 +77,28 @@ def _settle(future: concurrent.futures.Future[T], task: asyncio.Task[T]) -> None
         future.set_result(task.result())
 
 
-class Prefetcher:
+class Prefetcher(Generic[R]):
     """Keeps up to `concurrency` sample runs in flight ahead of the test that needs them."""
 
     def __init__(
         self,
         engine: Engine,
-        start: Callable[[Any], Coroutine[Any, Any, T]],
+        start: Callable[[Any], Coroutine[Any, Any, R]],
         concurrency: int,
     ) -> None:
         self._engine = engine
         self._start = start
         self._slots: asyncio.Semaphore | None = None
         self._concurrency = concurrency
-        self._futures: dict[str, concurrent.futures.Future[T]] = {}
+        self._futures: dict[str, concurrent.futures.Future[R]] = {}
 
-    async def _bounded(self, key: Any) -> T:
+    async def _bounded(self, key: Any) -> R:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._concurrency)
         async with self._slots:
             return await self._start(key)
 
-    def result(self, nodeid: str, key: Any, upcoming: Iterable[tuple[str, Any]]) -> T:
+    def result(self, nodeid: str, key: Any, upcoming: Iterable[tuple[str, Any]]) -> R:
         """This item's result; first start the next items' runs so the slots stay busy.
 
         `upcoming` names items not started yet; the caller keeps it within the window.

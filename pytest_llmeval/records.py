@@ -1,13 +1,19 @@
-"""Plain data passed along the path of one sample.
+"""The typed data passed along the path of one sample, and the one place records are built.
 
-Sample → (client) → Response(s) gathered in an Outcome → (scorer) → Verdict → SampleRecord.
-Everything here is built from built-in types so records can cross xdist's wire.
+Sample → (client) → Response(s) gathered in an Outcome → (scorer) → Verdict → SampleRecord →
+(controller) → Row. A SampleRecord crosses xdist's wire and is written to samples.jsonl as plain
+data (`to_dict`), and read back (`from_dict`) by the controller, the viewer and a baseline run.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+"""Version of the samples.jsonl record; bumped when a field changes meaning or is removed."""
+
+VerdictName = Literal["passed", "failed", "error", "refused"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,13 @@ class Usage:
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
 
+    @classmethod
+    def total(cls, usages: Any) -> Usage:
+        total = cls()
+        for usage in usages:
+            total.add(usage)
+        return total
+
 
 @dataclass
 class Response:
@@ -57,6 +70,10 @@ class Response:
     latency_s: float = 0.0
     attempts: int = 1
     cached: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return self.finish_reason == "content_filter"
 
     def message(self) -> dict[str, Any]:
         """The assistant message to append to a conversation that continues."""
@@ -74,6 +91,15 @@ class Response:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def reply(self) -> dict[str, Any]:
+        """What the model sent, as a record keeps it (no timing or usage)."""
+        return {
+            "text": self.text,
+            "reasoning": self.reasoning,
+            "tool_calls": [asdict(call) for call in self.tool_calls],
+            "finish_reason": self.finish_reason,
+        }
 
 
 @dataclass
@@ -99,3 +125,114 @@ class Verdict:
     metrics: dict[str, float] = field(default_factory=dict)
     extracted: Any = None
     tags: list[str] = field(default_factory=list)
+
+
+HEAVY = {"heavy": True}
+"""Metadata of a field kept in samples.jsonl but dropped from the controller's summary."""
+
+
+@dataclass
+class SampleRecord:
+    """One sample and repeat, scored: a line of samples.jsonl and the unit of every report."""
+
+    dataset: str
+    subset: str
+    sample_id: str
+    repeat: int = 0
+    nodeid: str = ""
+    category: str = "default"
+    cluster: str = ""
+    """Samples of one cluster are not independent (error bars); default: the sample id."""
+    verdict: VerdictName = "failed"
+    passed: bool = False
+    reason: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    scored: bool = True
+    """Counted in Num (a failed call is not, unless --llm-ignore-errors scores it 0)."""
+    error: str | None = None
+    error_kind: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    judge_usage: Usage = field(default_factory=Usage)
+    latency_s: float = 0.0
+    attempts: int = 0
+    cached: bool = False
+    messages: list[dict[str, Any]] = field(default_factory=list, metadata=HEAVY)
+    response: dict[str, Any] = field(default_factory=dict, metadata=HEAVY)
+    """The final model reply (text, reasoning, tool_calls, finish_reason)."""
+    responses: list[dict[str, Any]] = field(default_factory=list, metadata=HEAVY)
+    """Every model reply in order (multi-turn: one per step), as `response`."""
+    extracted: Any = field(default=None, metadata=HEAVY)
+    target: Any = field(default=None, metadata=HEAVY)
+    labels: dict[str, Any] = field(default_factory=dict, metadata=HEAVY)
+    extra: dict[str, Any] = field(default_factory=dict, metadata=HEAVY)
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """What joins one sample across runs (baselines, shards, compare)."""
+        return (self.dataset, self.sample_id, self.repeat)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (built-in types only) for xdist's wire and samples.jsonl."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["usage"], data["judge_usage"] = asdict(self.usage), asdict(self.judge_usage)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SampleRecord:
+        """Read a record written by this or an older version (missing fields: defaults)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["usage"] = Usage(**data.get("usage") or {})
+        values["judge_usage"] = Usage(**data.get("judge_usage") or {})
+        record = cls(**values)
+        if "verdict" not in data:
+            record.verdict = verdict_name(record.passed, record.error, record.tags)
+        record.cluster = record.cluster or record.sample_id
+        return record
+
+    def summary(self) -> SampleRecord:
+        """A copy without the conversation and texts: what the controller keeps in memory."""
+        light = {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata}
+        return SampleRecord(**light)
+
+
+SUMMARY_FIELDS = tuple(f.name for f in fields(SampleRecord) if not f.metadata)
+"""What aggregation, gates and usage lines read from a record."""
+
+
+def verdict_name(passed: bool, error: str | None, tags: list[str]) -> VerdictName:
+    if error is not None:
+        return "error"
+    if "refused" in tags:
+        return "refused"
+    return "passed" if passed else "failed"
+
+
+@dataclass
+class Row:
+    """One line of the summary table (and of report.json / report.csv)."""
+
+    model: str
+    dataset: str
+    metric: str
+    subset: str
+    num: int
+    score: float | None
+    category: str = "-"
+    errors: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plain(value: Any) -> Any:
+    """Built-in types only (tuples become lists), so xdist and JSON carry it unchanged."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -21,51 +21,28 @@ def start_services(config: pytest.Config, run: RunConfig, run_dir: Path) -> RunC
     """The run config with the endpoints settled (a served model's URL filled in), all probed."""
     if run.serve is not None:
         run = _serve(config, run, run_dir)
-    probe(run.target, "model")
+    probe(run.endpoint, "model")
     if run.judge.model:
         probe(run.judge, "judge")
     return run
 
 
 def _serve(config: pytest.Config, run: RunConfig, run_dir: Path) -> RunConfig:
-    from .local_models import NotSetUpError
-    from .serve import (
-        LlamaServer,
-        ServerSettings,
-        ServerStartError,
-        resolve_binary,
-        resolve_model,
-        resolve_template,
-    )
+    from .local.server import LlamaServer, ServerStartError
 
-    settings = run.serve
-    assert settings is not None
+    assert run.serve is not None
+    server = LlamaServer(replace(run.serve, log_path=run_dir / run.serve.log_path))
+    config.stash[SERVER] = server
     try:
-        model_path = resolve_model(settings.model)
-        template = (
-            Path(settings.template) if settings.template else resolve_template(settings.model)
-        )
-        server = LlamaServer(
-            ServerSettings(
-                model_path=model_path,
-                binary=resolve_binary(),
-                log_path=run_dir / "llama-server.log",
-                template=template,
-                slots=settings.slots,
-                context=settings.context,
-                threads=settings.threads,
-            )
-        )
-        config.stash[SERVER] = server
         server.start()
-    except (NotSetUpError, ServerStartError) as error:
+    except ServerStartError as error:
         raise pytest.UsageError(f"--llm-serve: {error}") from None
-    model = run.target.model or settings.model
-    target = replace(run.target, model=model, base_url=server.base_url)
+    model = run.endpoint.model or run.serve.name
+    endpoint = replace(run.endpoint, model=model, base_url=server.base_url)
     judge = run.judge
-    if settings.judge:
+    if run.serve_judge:
         judge = replace(judge, model=judge.model or model, base_url=server.base_url)
-    return replace(run, target=target, judge=judge)
+    return replace(run, endpoint=endpoint, judge=judge)
 
 
 def stop_services(config: pytest.Config) -> None:

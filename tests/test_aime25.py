@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 from pytest_llmeval.benchmarks.aime25 import PROMPT, Aime25, pass_at_k
-from pytest_llmeval.config import Endpoint, RunConfig
 from pytest_llmeval.data import DataError
-from pytest_llmeval.records import Outcome, Response, Sample
+from pytest_llmeval.records import Outcome, Response, Sample, SampleRecord
 from tests.conftest import (
     AIME_DATA,
     BENCH_MODULE,
@@ -28,7 +27,7 @@ SUBSETS = ("AIME2025-I", "AIME2025-II")
 
 
 def aime(repeats: int = 1) -> Aime25:
-    return Aime25(RunConfig(Endpoint("m", None), Endpoint(None, None), repeats=repeats))
+    return Aime25(repeats=repeats)
 
 
 def as_tuples(samples: list[Sample]) -> list[tuple[str, str, str, str]]:
@@ -193,7 +192,7 @@ def test_wrong_answers_score_zero(text, reason, extracted):
 
 
 def test_a_refusal_scores_zero_tagged_refused():
-    verdict = aime().score(SAMPLE, outcome("", "content_filter"))
+    verdict = aime().verdict(SAMPLE, outcome("", "content_filter"))
     assert (verdict.passed, verdict.reason, verdict.tags) == (False, "refused", ["refused"])
     assert verdict.metrics == {"AveragePass@1": 0.0}
 
@@ -220,7 +219,9 @@ def test_pass_at_k_is_the_unbiased_estimator(n, c, k, expected):
 
 def test_aggregate_over_repeats():
     records = [
-        {"sample_id": sample, "passed": passed, "metrics": {"AveragePass@1": float(passed)}}
+        SampleRecord(
+            "aime25", "AIME2025-I", sample, passed=passed, metrics={"AveragePass@1": float(passed)}
+        )
         for sample, results in {"a": [1, 0, 0], "b": [1, 1, 1], "c": [0, 0, 0]}.items()
         for passed in map(bool, results)
     ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmeval.benchmarks import REGISTRY
 from pytest_llmeval.config import RunConfig, build_run_config, mask_secrets
 
 ENV_VARS = (
@@ -24,7 +25,7 @@ def run_config(pytester, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
     def build(*args: str) -> RunConfig:
-        return build_run_config(pytester.parseconfig(*args))
+        return build_run_config(pytester.parseconfig(*args), REGISTRY.options())
 
     return build
 
@@ -32,8 +33,8 @@ def run_config(pytester, monkeypatch):
 def test_defaults(run_config):
     run = run_config()
     assert not run.active
-    assert (run.target.model, run.target.base_url, run.target.api_key) == (None, None, None)
-    assert run.target.generation == {}
+    assert (run.endpoint.model, run.endpoint.base_url, run.endpoint.api_key) == (None, None, None)
+    assert run.endpoint.generation == {}
     assert (run.limit, run.repeats, run.timeout, run.retries) == (None, 1, 600.0, 5)
     assert (run.stream, run.ignore_errors, run.concurrency) == (False, False, 32)
     assert run.output == Path("llmeval_results")
@@ -58,7 +59,7 @@ def test_the_seeds_generation_config_from_the_command_line(run_config):
         "--llm-extra-body=mode=fast",
     )
     assert run.active
-    assert run.target.generation == {
+    assert run.endpoint.generation == {
         "temperature": 0.7,
         "top_p": 0.8,
         "top_k": 20,
@@ -70,7 +71,7 @@ def test_the_seeds_generation_config_from_the_command_line(run_config):
         "chat_template_kwargs": {"a": [1, 2]},
         "mode": "fast",
     }
-    assert type(run.target.generation["top_k"]) is int
+    assert type(run.endpoint.generation["top_k"]) is int
 
 
 def test_run_options(run_config):
@@ -103,7 +104,7 @@ def test_run_options(run_config):
 def test_precedence_cli_then_ini_then_environment(run_config, pytester, monkeypatch):
     monkeypatch.setenv("LLM_MODEL", "from-env")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://env/v1")
-    assert run_config().target.model == "from-env"
+    assert run_config().endpoint.model == "from-env"
     pytester.makeini(
         """
         [pytest]
@@ -116,24 +117,28 @@ def test_precedence_cli_then_ini_then_environment(run_config, pytester, monkeypa
         """
     )
     run = run_config()
-    assert (run.target.model, run.target.base_url) == ("from-ini", "http://env/v1")
+    assert (run.endpoint.model, run.endpoint.base_url) == ("from-ini", "http://env/v1")
     assert (run.limit, run.stream) == (4, True)
     assert run.thresholds == ("aime25=0.5", "aime25:AIME2025-II=0.2")
     run = run_config("--llm-model=from-cli", "--llm-limit=2", "--llm-base-url=http://cli/v1")
-    assert (run.target.model, run.target.base_url, run.limit) == ("from-cli", "http://cli/v1", 2)
+    assert (run.endpoint.model, run.endpoint.base_url, run.limit) == (
+        "from-cli",
+        "http://cli/v1",
+        2,
+    )
 
 
 def test_api_key_from_environment_or_flag_never_in_repr(run_config, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env-secret")
     run = run_config("--llm-model=m")
-    assert run.target.api_key == "sk-env-secret"
+    assert run.endpoint.api_key == "sk-env-secret"
     assert run.judge.api_key == "sk-env-secret"  # the judge falls back to the model's key
     assert "sk-env-secret" not in repr(run)
-    assert run.target.public()["api_key"] == "***"
+    assert run.endpoint.public()["api_key"] == "***"
     run = run_config("--llm-model=m", "--llm-api-key=sk-flag-secret")
-    assert run.target.api_key == "sk-flag-secret"
+    assert run.endpoint.api_key == "sk-flag-secret"
     assert "sk-flag-secret" not in repr(run)
-    assert "sk-flag-secret" not in str(run.target.public())
+    assert "sk-flag-secret" not in str(run.endpoint.public())
 
 
 def test_judge_defaults_to_the_model_endpoint(run_config, monkeypatch):

@@ -2,7 +2,7 @@
 
 These assert that the pipeline ran (every subset in the table, every sample scored or recorded
 as an error with its reason, valid report files), never the model's accuracy. They need
-`python -m pytest_llmeval.setup_local` (which `.ci/run` runs) and skip with one line otherwise.
+`python -m pytest_llmeval.local.setup` (which `.ci/run` runs) and skip with one line otherwise.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmeval.local_models import DEFAULT_PRESET, NotSetUpError
-from pytest_llmeval.serve import resolve_binary, resolve_model
+from pytest_llmeval.local.presets import DEFAULT_PRESET, NotSetUpError
+from pytest_llmeval.local.server import resolve_binary, resolve_model
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "tests" / "data"

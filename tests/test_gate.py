@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_llmeval.gate import Threshold, parse_threshold, shortfalls
+from pytest_llmeval.records import Row
+from pytest_llmeval.reporting.gate import Threshold, parse_threshold, shortfalls
 from tests.conftest import aime_handler
 from tests.scripted_server import Reply
 
@@ -81,7 +82,7 @@ def test_bad_thresholds_are_usage_errors(text, message):
 
 def test_shortfalls_name_the_figure_the_threshold_and_the_value():
     rows = [
-        {"dataset": "aime25", "metric": "AveragePass@1", "subset": s, "score": v}
+        Row("m", "aime25", "AveragePass@1", s, 30, v)
         for s, v in [("AIME2025-I", 0.4), ("AIME2025-II", 1 / 3), ("OVERALL", 11 / 30)]
     ]
     thresholds = [

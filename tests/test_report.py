@@ -13,7 +13,9 @@ from typing import Any, ClassVar
 import pytest
 
 from pytest_llmeval.benchmarks.base import Benchmark
-from pytest_llmeval.report import build_rows, format_score, format_table
+from pytest_llmeval.records import Row, SampleRecord
+from pytest_llmeval.reporting.rows import build_rows
+from pytest_llmeval.reporting.table import format_score, format_table
 from tests.conftest import AIME_DATA, aime_handler
 
 SEED_BFCL_TABLE = """\
@@ -58,18 +60,7 @@ def _seed_rows(table: str) -> list[dict[str, Any]]:
         model, dataset, metric, subset, num, score, category = (
             cell.strip() for cell in line.strip("|").split("|")
         )
-        rows.append(
-            {
-                "model": model,
-                "dataset": dataset,
-                "metric": metric,
-                "subset": subset,
-                "num": int(num),
-                "score": float(score),
-                "category": category,
-                "errors": 0,
-            }
-        )
+        rows.append(Row(model, dataset, metric, subset, int(num), float(score), category, 0))
     return rows
 
 
@@ -117,47 +108,36 @@ def _records(subset: str, passed: int, failed: int, errors: int = 0, scored_erro
     outcomes = [(True, None)] * passed + [(False, None)] * failed
     outcomes += [(False, "HTTP 500: x")] * (errors + scored_errors)
     return [
-        {
-            "dataset": "toy",
-            "subset": subset,
-            "sample_id": f"{subset}-{i}",
-            "passed": ok,
-            "error": error,
-            "scored": error is None or i >= passed + failed + errors,
-            "metrics": {"AverageAccuracy": float(ok)},
-        }
+        SampleRecord.from_dict(
+            {
+                "dataset": "toy",
+                "category": "AST_LIVE",
+                "subset": subset,
+                "sample_id": f"{subset}-{i}",
+                "passed": ok,
+                "error": error,
+                "scored": error is None or i >= passed + failed + errors,
+                "metrics": {"AverageAccuracy": float(ok)},
+            }
+        )
         for i, (ok, error) in enumerate(outcomes)
     ]
 
 
-def test_overall_is_the_count_weighted_mean_and_errors_are_counted(run_config_for):
+def test_overall_is_the_count_weighted_mean_and_errors_are_counted():
     records = (
         _records("extra", 1, 1)
         + _records("live_parallel_multiple", 10, 14, errors=2)
         + _records("live_parallel", 6, 8, scored_errors=2)
     )
-    rows = build_rows("m", records, {"toy": Toy(run_config_for())})
-    assert [
-        (r["subset"], r["num"], round(r["score"], 4), r["category"], r["errors"]) for r in rows
-    ] == [
+    rows = build_rows("m", records, {"toy": Toy()})
+    assert [(r.subset, r.num, round(r.score, 4), r.category, r.errors) for r in rows] == [
         ("live_parallel", 16, 0.375, "AST_LIVE", 2),  # scored errors count as 0 in Num
         ("live_parallel_multiple", 24, 0.4167, "AST_LIVE", 2),  # unscored: not in Num
         ("extra", 2, 0.5, "AST_LIVE", 0),  # subsets the benchmark does not list come last
         ("OVERALL", 42, 0.4048, "-", 4),  # (6 + 10 + 1) / 42, not the mean of the subsets
     ]
-    assert {(r["model"], r["dataset"], r["metric"]) for r in rows} == {
-        ("m", "toy", "AverageAccuracy")
-    }
-
-
-@pytest.fixture
-def run_config_for():
-    from pytest_llmeval.config import Endpoint, RunConfig
-
-    def make(**kwargs: Any) -> RunConfig:
-        return RunConfig(target=Endpoint("m", None), judge=Endpoint(None, None), **kwargs)
-
-    return make
+    assert {(r.model, r.dataset, r.metric) for r in rows} == {("m", "toy", "AverageAccuracy")}
 
 
 # -- a whole run ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """llama-server lifecycle: unit tests with stand-in binaries, and a few against the real server.
 
-The real-server tests need ``python -m pytest_llmeval.setup_local`` to have been run (the built
+The real-server tests need ``python -m pytest_llmeval.local.setup`` to have been run (the built
 llama-server and the 0.5B model in the setup cache); without it they are skipped.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from pytest_llmeval.local_models import DEFAULT_PRESET, NotSetUpError
-from pytest_llmeval.serve import (
+from pytest_llmeval.local.presets import DEFAULT_PRESET, NotSetUpError
+from pytest_llmeval.local.server import (
     LlamaServer,
     ServerSettings,
     ServerStartError,
@@ -221,7 +221,7 @@ def test_resolve_model_preset_not_set_up_says_how_to_fix(
     with pytest.raises(NotSetUpError) as excinfo:
         resolve_model("qwen2.5-coder-1.5b")
 
-    assert "python -m pytest_llmeval.setup_local --model qwen2.5-coder-1.5b" in str(excinfo.value)
+    assert "python -m pytest_llmeval.local.setup --model qwen2.5-coder-1.5b" in str(excinfo.value)
 
 
 def test_resolve_binary_not_built_says_how_to_fix(
@@ -229,7 +229,7 @@ def test_resolve_binary_not_built_says_how_to_fix(
 ) -> None:
     monkeypatch.setenv("PYTEST_LLMEVAL_CACHE", str(tmp_path))
 
-    with pytest.raises(NotSetUpError, match=r"run: python -m pytest_llmeval\.setup_local"):
+    with pytest.raises(NotSetUpError, match=r"run: python -m pytest_llmeval\.local\.setup"):
         resolve_binary()
 
 

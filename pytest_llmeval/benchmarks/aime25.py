@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..data import DataError, pick, read_hub, read_local
-from ..records import Outcome, Sample, Verdict
+from ..data import DataError, pick
+from ..records import Outcome, Sample, SampleRecord, Verdict
 from ..scoring.math import check_answer
-from .base import Benchmark
+from .base import Benchmark, Rows
 
 QUESTION_FIELDS = ("question", "problem", "Problem")
 ANSWER_FIELDS = ("answer", "Answer", "solution")
@@ -35,59 +36,43 @@ class Aime25(Benchmark):
     metrics = ("AveragePass@1",)
     subsets = ("AIME2025-I", "AIME2025-II")
     hub_path = "opencompass/AIME2025"
+    hub_configs = {s: s for s in subsets}  # noqa: RUF012 (read-only)
     data_help = "a folder with AIME2025-I.jsonl and AIME2025-II.jsonl (fields question, answer)"
 
-    def load(self, source: str | None) -> list[Sample]:
-        if source is None:
-            by_subset = {s: read_hub(self.hub_path, s, "test") for s in self.subsets}
-        else:
-            by_subset = self._split(read_local(Path(source), self.subsets), Path(source))
-        samples = []
-        for subset in self.subsets:
-            for index, row in enumerate(by_subset.get(subset, [])):
-                question = str(pick(row, QUESTION_FIELDS, "question"))
-                answer = str(pick(row, ANSWER_FIELDS, "answer")).strip()
-                samples.append(
-                    Sample(
-                        id=f"{subset}-{index}",
-                        dataset=self.name,
-                        subset=subset,
-                        messages=[{"role": "user", "content": PROMPT.format(question=question)}],
-                        target=answer,
-                    )
-                )
-        return samples
+    @property
+    def derived(self) -> tuple[str, ...]:  # type: ignore[override]
+        """With N repeats, unbiased pass@1 and pass@N as well."""
+        return ("pass@1", f"pass@{self.repeats}") if self.repeats > 1 else ()
 
-    def _split(self, rows: dict[str, list[dict[str, Any]]], source: Path) -> dict[str, list[dict]]:
+    def sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
+        question = str(pick(row, QUESTION_FIELDS, "question"))
+        return Sample(
+            id=f"{subset}-{index}",
+            dataset=self.name,
+            subset=subset,
+            messages=[{"role": "user", "content": PROMPT.format(question=question)}],
+            target=str(pick(row, ANSWER_FIELDS, "answer")).strip(),
+            category=self.category(subset),
+        )
+
+    def group(self, rows: list[dict[str, Any]], source: Path) -> Rows:
         """One file: rows name their subset, or the file's name does, or it is one subset."""
-        if "" not in rows:
-            return rows
-        single = rows[""]
-        if single and any(f in single[0] for f in SUBSET_FIELDS):
-            grouped: dict[str, list[dict]] = defaultdict(list)
-            for row in single:
+        if rows and any(f in rows[0] for f in SUBSET_FIELDS):
+            grouped: Rows = defaultdict(list)
+            for row in rows:
                 grouped[str(pick(row, SUBSET_FIELDS, "subset"))].append(row)
             return grouped
         by_stem = {s.lower(): s for s in self.subsets}
         if source.stem.lower() in by_stem:
-            return {by_stem[source.stem.lower()]: single}
-        if len(single) == 30:  # the whole contest in one file: I then II, 15 each
-            return {self.subsets[0]: single[:15], self.subsets[1]: single[15:]}
+            return {by_stem[source.stem.lower()]: rows}
+        if len(rows) == 30:  # the whole contest in one file: I then II, 15 each
+            return {self.subsets[0]: rows[:15], self.subsets[1]: rows[15:]}
         raise DataError(
             f"{source}: cannot tell AIME2025-I from AIME2025-II rows ({self.data_help})"
         )
 
-    def figures(self) -> tuple[list[str], list[str]]:
-        metrics, subsets = super().figures()
-        if self.config.repeats > 1:
-            metrics += ["pass@1", f"pass@{self.config.repeats}"]
-        return metrics, subsets
-
     def score(self, sample: Sample, outcome: Outcome) -> Verdict:
-        final = outcome.final
-        if final.finish_reason == "content_filter":
-            return Verdict(False, "refused", {"AveragePass@1": 0.0}, tags=["refused"])
-        verdict = check_answer(final.text, sample.target)
+        verdict = check_answer(outcome.final.text, sample.target)
         return Verdict(
             verdict.correct,
             verdict.reason,
@@ -95,12 +80,12 @@ class Aime25(Benchmark):
             verdict.extracted,
         )
 
-    def aggregate(self, records: list[dict[str, Any]]) -> dict[str, float]:
+    def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
         """AveragePass@1 over samples × repeats; with N repeats also pass@1 and pass@N."""
         values = super().aggregate(records)
         by_sample: dict[str, list[bool]] = defaultdict(list)
         for record in records:
-            by_sample[record["sample_id"]].append(record["passed"])
+            by_sample[record.sample_id].append(record.passed)
         n = min(len(v) for v in by_sample.values()) if by_sample else 0
         if n > 1:
             for k in (1, n):

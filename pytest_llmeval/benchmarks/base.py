@@ -1,4 +1,5 @@
-"""What a benchmark is: data, how one sample talks to the model, and how it is scored.
+"""What a benchmark is: its data, its options, how one sample talks to the model, how it is
+scored and aggregated.
 
 A benchmark never talks HTTP itself: it receives a RunContext whose ``chat`` and ``judge``
 coroutines go through the shared client (cache, retries, concurrency), and everything it
@@ -8,17 +9,22 @@ learns lands in ``ctx.outcome`` so that even a sample that fails half-way keeps 
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..config import RunConfig
+from ..config import Option
+from ..data import DataError, pick, read_hub, read_local
 from ..errors import JudgeError, ServiceError
-from ..records import Outcome, Response, Sample, Verdict
+from ..records import Outcome, Response, Sample, SampleRecord, Verdict
 
 if TYPE_CHECKING:
     from ..client import ModelClient
 
 SAMPLE_HEADER = "X-LLMEval-Sample"
+Rows = dict[str, list[dict[str, Any]]]
 
 
 @dataclass
@@ -60,31 +66,97 @@ class RunContext:
         return response
 
 
+@dataclass(frozen=True)
+class ExtraRows:
+    """Figures a benchmark reports beyond per-subset means (an official aggregate, say):
+    the metric's name and the groups it is reported for, declared once."""
+
+    metric: str
+    groups: tuple[str, ...]
+
+
 class Benchmark:
-    """Base class: override `load` and `score`; `run` defaults to one chat call."""
+    """Subclass it: set `name`, `subsets`, `metrics`; give `sample` (one row → Sample) and
+    `score`. Override `generate` for samples of several calls, `aggregate` for metrics that
+    are not means of per-sample values."""
 
     name: ClassVar[str]
     metrics: ClassVar[tuple[str, ...]] = ("AverageAccuracy",)
+    """Per-sample metric values (a Verdict's `metrics`), reported as their means."""
+    derived: ClassVar[tuple[str, ...]] = ()
+    """Metrics `aggregate` computes from the records beyond the means."""
+    extra: ClassVar[ExtraRows | None] = None
     subsets: ClassVar[tuple[str, ...]] = ("default",)
+    options: ClassVar[tuple[Option, ...]] = ()
+    """Settings of this benchmark: added to pytest's CLI and ini by the plugin."""
     needs_judge: ClassVar[bool] = False
+    score_refusals: ClassVar[bool] = False
+    """False: a refused request scores 0 with reason "refused" without calling `score`."""
     data_help: ClassVar[str] = ""
+    hub_path: ClassVar[str | None] = None
+    hub_split: ClassVar[str] = "test"
+    hub_configs: ClassVar[dict[str, str] | None] = None
+    """Hub config per subset when each subset is a config of its own (AIME's I and II)."""
 
-    def __init__(self, config: RunConfig) -> None:
-        self.config = config
+    def __init__(self, options: dict[str, Any] | None = None, repeats: int = 1) -> None:
+        self._option_values = options or {}
+        self.repeats = repeats
 
+    def option(self, flag: str) -> Any:
+        """The value of one of this benchmark's declared options (``--llm-bfcl-mode``)."""
+        declared = {opt.flag: opt for opt in self.options}[flag]
+        return self._option_values.get(declared.dest, declared.default)
+
+    # -- data ------------------------------------------------------------------------------
     def load(self, source: str | None) -> list[Sample]:
         """All samples, in the data's order; `source` is the --llm-data path or None (hub)."""
-        raise NotImplementedError
+        rows = self.read_rows(source)
+        return [
+            self.sample(subset, index, row)
+            for subset in self.subsets
+            for index, row in enumerate(rows.get(subset, []))
+        ]
 
-    def figures(self) -> tuple[list[str], list[str]]:
-        """The metric and subset names this benchmark reports; thresholds are checked on them."""
-        return list(self.metrics), list(self.subsets)
+    def read_rows(self, source: str | None) -> Rows:
+        """Rows by subset, from the hub or from a local file or folder in the hub's schema."""
+        if source is None:
+            if self.hub_path is None:
+                raise DataError(f"{self.name} has no hub copy: pass --llm-data {self.name}=PATH")
+            if self.hub_configs:
+                return {
+                    subset: read_hub(self.hub_path, config, self.hub_split)
+                    for subset, config in self.hub_configs.items()
+                }
+            return self.group(read_hub(self.hub_path, None, self.hub_split), Path(self.hub_path))
+        path = Path(source)
+        local = read_local(path, self.subsets)
+        single = local.pop("", None)
+        return local if single is None else self.group(single, path)
+
+    def group(self, rows: list[dict[str, Any]], source: Path) -> Rows:
+        """Rows of one file by subset: the default keeps them all in the only subset."""
+        if len(self.subsets) == 1:
+            return {self.subsets[0]: rows} if rows else {}
+        grouped: Rows = defaultdict(list)
+        for row in rows:
+            grouped[str(pick(row, ("subset",), "subset"))].append(row)
+        return grouped
+
+    def sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
+        """One row as a Sample (use `self.category(subset)` for its Cat.0)."""
+        raise NotImplementedError
 
     def category(self, subset: str) -> str:
         """The Cat.0 column of the table."""
         return "default"
 
-    async def run(self, sample: Sample, ctx: RunContext) -> None:
+    def cluster(self, sample: Sample) -> str:
+        """Samples that share a cluster are not independent (error bars): by default the
+        repeats of one sample form one cluster."""
+        return sample.id
+
+    # -- calls and scoring -----------------------------------------------------------------
+    async def generate(self, sample: Sample, ctx: RunContext) -> None:
         """Make this sample's calls; the default sends its messages once."""
         response = await ctx.chat(sample.messages, sample.tools)
         ctx.outcome.messages = [*sample.messages, response.message()]
@@ -92,13 +164,36 @@ class Benchmark:
     def score(self, sample: Sample, outcome: Outcome) -> Verdict:
         raise NotImplementedError
 
-    def aggregate(self, records: list[dict[str, Any]]) -> dict[str, float]:
+    def verdict(self, sample: Sample, outcome: Outcome) -> Verdict:
+        """`score`, with the service's refusals handled the same way for every benchmark."""
+        if not outcome.final.refused:
+            return self.score(sample, outcome)
+        if not self.score_refusals:
+            return Verdict(False, "refused", dict.fromkeys(self.metrics, 0.0), tags=["refused"])
+        verdict = self.score(sample, outcome)
+        verdict.tags = [*verdict.tags, "refused"]
+        return verdict
+
+    # -- aggregation -----------------------------------------------------------------------
+    def figures(self) -> tuple[list[str], list[str]]:
+        """The metric and subset names this benchmark reports; thresholds are checked on them."""
+        metrics = [*self.metrics, *self.derived]
+        subsets = list(self.subsets)
+        if self.extra is not None:
+            metrics.append(self.extra.metric)
+            subsets += [g for g in self.extra.groups if g != "OVERALL"]
+        return metrics, subsets
+
+    def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
         """Metric values over a group of scored records (a subset, or all of them for OVERALL)."""
         return {
-            metric: statistics.fmean(r["metrics"].get(metric, 0.0) for r in records)
+            metric: statistics.fmean(r.metrics.get(metric, 0.0) for r in records)
             for metric in self.metrics
         }
 
-    def extra_rows(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Rows beyond the per-subset ones, e.g. an official aggregate; label them clearly."""
-        return []
+    def extra_rows(self, records: Sequence[SampleRecord]) -> dict[str, tuple[float, int]]:
+        """The `extra` metric per group: (score, num). Empty when there is none."""
+        return {}
+
+
+__all__ = ["Benchmark", "DataError", "ExtraRows", "JudgeError", "RunContext", "pick"]

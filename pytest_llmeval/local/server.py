@@ -23,7 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, NoReturn, Self
 
-from pytest_llmeval.local_models import (
+import pytest
+
+from ..config import Option, positive_int
+from .presets import (
     PRESETS,
     SETUP_COMMAND,
     NotSetUpError,
@@ -46,7 +49,8 @@ class ServerStartError(RuntimeError):
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """How to run llama-server. ``port=0`` picks a free port at start."""
+    """How to run llama-server. ``port=0`` picks a free port at start; a relative
+    ``log_path`` is taken inside the run folder."""
 
     model_path: Path
     binary: Path
@@ -59,6 +63,8 @@ class ServerSettings:
     port: int = 0
     extra_args: tuple[str, ...] = ()
     startup_timeout: float = 120.0
+    name: str = ""
+    """The preset or file the user named (the model name sent when none is given)."""
 
 
 def server_command(settings: ServerSettings, port: int) -> list[str]:
@@ -268,3 +274,40 @@ def resolve_binary() -> Path:
     if not is_binary_ready(binary):
         raise NotSetUpError(f"llama-server is not built in {cache}; run: {SETUP_COMMAND}")
     return binary
+
+
+SERVE_OPTIONS: tuple[Option, ...] = (
+    Option("--llm-serve", "serve a local GGUF (path or preset) with llama-server for the session"),
+    Option("--llm-serve-slots", "llama-server parallel slots", default="4", parse=positive_int),
+    Option("--llm-serve-context", "llama-server context (all slots)", default="32768"),
+    Option("--llm-serve-threads", "llama-server threads", default="2", parse=positive_int),
+    Option("--llm-serve-template", "chat template file for llama-server"),
+    Option("--llm-serve-judge", "also use the local server as the judge", kind="bool"),
+)
+"""The local model's own options (read by config.build_run_config)."""
+
+
+def serve_settings(raw: dict[str, object]) -> ServerSettings | None:
+    """The server asked for with --llm-serve, its files resolved: a model that is not set up
+    is one line before anything starts."""
+    spec = raw["llm_serve"]
+    if not spec:
+        return None
+    spec = str(spec)
+    context = positive_int(raw["llm_serve_context"], "--llm-serve-context")
+    if context < 512:
+        raise pytest.UsageError(f"--llm-serve-context: must be >= 512, got {context}")
+    try:
+        template = raw["llm_serve_template"]
+        return ServerSettings(
+            model_path=resolve_model(spec),
+            binary=resolve_binary(),
+            log_path=Path("llama-server.log"),
+            template=Path(str(template)) if template else resolve_template(spec),
+            slots=positive_int(raw["llm_serve_slots"], "--llm-serve-slots"),
+            context=context,
+            threads=positive_int(raw["llm_serve_threads"], "--llm-serve-threads"),
+            name=spec,
+        )
+    except NotSetUpError as error:
+        raise pytest.UsageError(f"--llm-serve: {error}") from None

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from .report import table_html
+from ..records import SampleRecord
+from .table import table_html
 
 MAX_TEXT = 500
 
@@ -32,16 +33,15 @@ def _last_user_message(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def sample_extra_html(record: dict[str, Any]) -> str:
+def sample_extra_html(record: SampleRecord) -> str:
     """The record's essentials: prompt, response, tool calls, answer, target, verdict, reason."""
-    response = record["response"]
+    response = record.response
     fields = [
         (
             "sample",
-            f"{record['dataset']} / {record['subset']} / {record['sample_id']} "
-            f"(repeat {record['repeat']})",
+            f"{record.dataset} / {record.subset} / {record.sample_id} (repeat {record.repeat})",
         ),
-        ("prompt", _last_user_message(record["messages"])),
+        ("prompt", _last_user_message(record.messages)),
         ("response", response["text"]),
         ("reasoning", response["reasoning"]),
         (
@@ -52,18 +52,16 @@ def sample_extra_html(record: dict[str, Any]) -> str:
         ),
         (
             "extracted",
-            ""
-            if record["extracted"] is None
-            else json.dumps(record["extracted"], ensure_ascii=False),
+            "" if record.extracted is None else json.dumps(record.extracted, ensure_ascii=False),
         ),
-        ("target", json.dumps(record["target"], ensure_ascii=False)),
-        ("verdict", "passed" if record["passed"] else "failed"),
-        ("reason", record["reason"]),
-        ("error", record["error"] or ""),
+        ("target", json.dumps(record.target, ensure_ascii=False)),
+        ("verdict", "passed" if record.passed else "failed"),
+        ("reason", record.reason),
+        ("error", record.error or ""),
     ]
     fields += [
         (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in record["extra"].items()
+        for key, value in record.extra.items()
     ]
     rows = "".join(
         f"<tr><th>{escape(name)}</th><td><pre>{escape(_cut(str(value)))}</pre></td></tr>"
@@ -73,7 +71,7 @@ def sample_extra_html(record: dict[str, Any]) -> str:
     return (
         f'<table class="llmeval-sample">{rows}</table>'
         '<p>Full record: <a href="samples.jsonl">samples.jsonl</a> (nodeid '
-        f"{escape(record['nodeid'])})</p>"
+        f"{escape(record.nodeid)})</p>"
     )
 
 

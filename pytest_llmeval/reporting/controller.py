@@ -8,27 +8,26 @@ Records are appended to samples.jsonl as they arrive, so an interrupted run keep
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import time
 from importlib import metadata
-from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import benchmarks
-from .benchmarks.base import Benchmark
-from .config import RunConfig, mask_secrets
-from .gate import Threshold, parse_threshold, shortfalls
-from .report import build_rows, format_table, usage_lines, usage_summary, write_reports
+from ..config import RunConfig, mask_secrets
+from ..records import Row, SampleRecord, plain
+from .files import SamplesFile, run_dir_path, write_reports
+from .gate import Threshold, shortfalls
+from .rows import build_rows, usage_summary
+from .table import format_table, usage_lines
 
-SUMMARY_FIELDS = (
-    "nodeid", "dataset", "subset", "category", "sample_id", "repeat", "passed", "reason",
-    "metrics", "tags", "scored", "error", "error_kind", "usage", "judge_usage", "latency_s",
-    "attempts", "cached",
-)  # fmt: skip
-"""What aggregation, gates and usage lines read from a record."""
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..runner import Benchmarks
+
+__all__ = ["Controller", "run_dir_path"]
 
 
 def plugin_version() -> str:
@@ -38,59 +37,47 @@ def plugin_version() -> str:
         return "unknown"
 
 
-def new_run_dir(output: Path, model: str | None) -> Path:
-    """One folder per run: <output>/<UTC time>-<model>."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    safe_model = "".join(c if c.isalnum() or c in "-._" else "_" for c in (model or "model"))
-    folder = output / f"{stamp}-{safe_model}"
-    suffix = 1
-    while folder.exists():
-        suffix += 1
-        folder = output / f"{stamp}-{safe_model}-{suffix}"
-    folder.mkdir(parents=True)
-    return folder
-
-
 class Controller:
     """Aggregates records into the table, writes report files and applies the gates."""
 
-    def __init__(self, config: pytest.Config, run: RunConfig, run_dir: Path) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        run_config: RunConfig,
+        run_dir: Path,
+        benchmarks: Benchmarks,
+        thresholds: list[Threshold],
+    ) -> None:
         self.pytest_config = config
-        self.run = run
+        self.run_config = run_config
         self.run_dir = run_dir
-        self.records: list[dict[str, Any]] = []
+        self.benchmarks = benchmarks
+        self.thresholds = thresholds
+        self.records: list[SampleRecord] = []
         self.sources: dict[str, dict[str, Any]] = {}
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Row] = []
         self.gate_lines: list[str] | None = None
         self.usage_problems: list[str] = []
         self.collect_errors: list[str] = []
         self.other_failures = 0
         self.started = time.time()
-        self._samples_file: IO[str] | None = None
-        self._benchmarks: dict[str, Benchmark] = {}
-        self.thresholds = self._parse_thresholds()  # needs _benchmarks
+        self._samples = SamplesFile(run_dir / "samples.jsonl")
 
-    def benchmark(self, name: str) -> Benchmark:
-        if name not in self._benchmarks:
-            self._benchmarks[name] = benchmarks.get(name)(self.run)
-        return self._benchmarks[name]
-
-    def _parse_thresholds(self) -> list[Threshold]:
-        return [
-            parse_threshold(text, lambda name: self.benchmark(name).figures())
-            for text in self.run.thresholds
-        ]
+    def settle(self, run_config: RunConfig) -> None:
+        """The endpoints as served and probed at session start (what report.json records)."""
+        self.run_config = run_config
 
     # -- reports arriving --------------------------------------------------------------------
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = getattr(report, "llm_record", None)
-        if record is not None:
-            self._append_sample(record)
+        data = getattr(report, "llm_record", None)
+        if data is not None:
+            self._samples.append(data)
             # The full record now lives in samples.jsonl; the table needs only the figures, and
             # pytest keeps every report until the end (conversations can be megabytes).
-            report.llm_record = {key: record[key] for key in SUMMARY_FIELDS}
-            self.records.append(report.llm_record)
+            record = SampleRecord.from_dict(data).summary()
+            report.llm_record = record.to_dict()
+            self.records.append(record)
         elif report.failed:
             self.other_failures += 1
 
@@ -107,24 +94,15 @@ class Controller:
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         self.sources.update(getattr(node, "workeroutput", {}).get("llmeval_sources", {}))
 
-    def _append_sample(self, record: dict[str, Any]) -> None:
-        if self._samples_file is None:
-            self._samples_file = (self.run_dir / "samples.jsonl").open("a", encoding="utf-8")
-        self._samples_file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._samples_file.flush()
-
     # -- the end -----------------------------------------------------------------------------
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self._samples_file is not None:
-            self._samples_file.close()
-        model = self.run.target.model or "model"
-        self.rows = build_rows(
-            model, self.records, {r["dataset"]: self.benchmark(r["dataset"]) for r in self.records}
-        )
+        self._samples.close()
+        model = self.run_config.endpoint.model or "model"
+        self.rows = build_rows(model, self.records, self.benchmarks)
         if self.thresholds:
             self.gate_lines = shortfalls(
-                self.thresholds, self.rows, self._error_counts(), self.run.max_error_rate
+                self.thresholds, self.rows, self._error_counts(), self.run_config.max_error_rate
             )
         session.exitstatus = self._exit_status(session.exitstatus)
         if self.records or self.usage_problems:
@@ -133,8 +111,8 @@ class Controller:
     def _error_counts(self) -> dict[str, tuple[int, int]]:
         counts: dict[str, tuple[int, int]] = {}
         for record in self.records:
-            errors, total = counts.get(record["dataset"], (0, 0))
-            counts[record["dataset"]] = (errors + bool(record["error"]), total + 1)
+            errors, total = counts.get(record.dataset, (0, 0))
+            counts[record.dataset] = (errors + bool(record.error), total + 1)
         return counts
 
     def _exit_status(self, status: int | pytest.ExitCode) -> int | pytest.ExitCode:
@@ -152,13 +130,14 @@ class Controller:
 
     def _meta(self, status: int | pytest.ExitCode) -> dict[str, Any]:
         return {
-            "model": self.run.target.public(),
-            "judge": self.run.judge.public() if self.run.judge.model else None,
+            "model": self.run_config.endpoint.public(),
+            "judge": self.run_config.judge.public() if self.run_config.judge.model else None,
             "plugin_version": plugin_version(),
             "datasets": self.sources,
             "usage": usage_summary(self.records),
-            "limit": self.run.limit,
-            "repeats": self.run.repeats,
+            "limit": self.run_config.limit,
+            "repeats": self.run_config.repeats,
+            "options": plain(self.run_config.benchmark_options),
             "started": dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(),
             "finished": dt.datetime.now(dt.UTC).isoformat(),
             "wall_s": round(time.time() - self.started, 3),
@@ -191,7 +170,7 @@ class Controller:
                 terminalreporter.write_line(text, red=True)
         if not self.records:
             return
-        terminalreporter.write_sep("=", f"pytest-llmeval: {self.run.target.model}")
+        terminalreporter.write_sep("=", f"pytest-llmeval: {self.run_config.endpoint.model}")
         write(format_table(self.rows))
         for line in usage_lines(usage_summary(self.records)):
             write(line)

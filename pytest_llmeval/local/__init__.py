@@ -1,0 +1,1 @@
+"""The local model: llama-server presets, set-up and lifecycle (``--llm-serve``)."""

@@ -1,0 +1,1 @@
+"""From records to what a user reads: rows, the table, report files, gates, pages."""

@@ -1,0 +1,71 @@
+"""The files of a run folder: report.json, report.csv and samples.jsonl."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from ..records import Row
+from .table import COLUMNS, ROW_KEYS
+
+
+def write_reports(folder: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
+    """report.json (rows + run metadata) and report.csv (the same rows)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    report = {"rows": [row.to_dict() for row in rows], "meta": meta}
+    (folder / "report.json").write_text(json_text(report, indent=2), encoding="utf-8")
+    with (folder / "report.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            values = row.to_dict()
+            if values["score"] is not None:
+                values["score"] = round(values["score"], 6)
+            writer.writerow(["" if values[k] is None else values[k] for k in ROW_KEYS])
+
+
+def run_dir_path(output: Path, model: str | None) -> Path:
+    """Where this run's files go, <output>/<UTC time>-<model>; created on first write."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    safe_model = "".join(c if c.isalnum() or c in "-._" else "_" for c in (model or "model"))
+    folder = output / f"{stamp}-{safe_model}"
+    suffix = 1
+    while folder.exists():
+        suffix += 1
+        folder = output / f"{stamp}-{safe_model}-{suffix}"
+    return folder
+
+
+def json_text(data: Any, indent: int | None = None) -> str:
+    """JSON that any text survives: a lone surrogate, which UTF-8 cannot encode, is written
+    as its \\u escape instead."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, indent=indent)
+    return text
+
+
+class SamplesFile:
+    """samples.jsonl, appended to as each record arrives, so an interrupted run keeps them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
+        self._handle.write(json_text(record) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

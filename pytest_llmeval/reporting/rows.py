@@ -1,0 +1,104 @@
+"""Aggregation: from sample records to the table's rows and the usage figures.
+
+Rows follow the seed's columns (Model | Dataset | Metric | Subset | Num | Score | Cat.0) plus
+Errors; per (dataset, metric) the subsets come first, then OVERALL, which is the benchmark's
+aggregate over all scored records (for means: the count-weighted mean of the subsets), then
+the benchmark's official rows if it has any. Rendering lives in table.py and files.py.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from ..benchmarks.base import Benchmark
+from ..records import Row, SampleRecord
+
+
+def by_dataset(records: Sequence[SampleRecord]) -> dict[str, list[SampleRecord]]:
+    grouped: dict[str, list[SampleRecord]] = defaultdict(list)
+    for record in records:
+        grouped[record.dataset].append(record)
+    return dict(sorted(grouped.items()))
+
+
+def build_rows(model: str, records: Sequence[SampleRecord], benchmarks: Any) -> list[Row]:
+    """Table rows for every dataset that has records; nothing leaves a denominator unseen.
+
+    `benchmarks` maps a dataset name to its Benchmark (anything with `[name]` or `.get`)."""
+    get = benchmarks.get if hasattr(benchmarks, "get") else benchmarks.__getitem__
+    rows: list[Row] = []
+    for dataset, group in by_dataset(records).items():
+        rows += _dataset_rows(model, get(dataset), group)
+    return rows
+
+
+def _dataset_rows(model: str, benchmark: Benchmark, records: list[SampleRecord]) -> list[Row]:
+    by_subset: dict[str, list[SampleRecord]] = defaultdict(list)
+    for record in records:
+        by_subset[record.subset].append(record)
+    order = [s for s in benchmark.subsets if s in by_subset] + sorted(
+        set(by_subset) - set(benchmark.subsets)
+    )
+    scored = {s: [r for r in by_subset[s] if r.scored] for s in order}
+    errors = {s: sum(1 for r in by_subset[s] if r.error) for s in order}
+    categories = {s: by_subset[s][0].category for s in order}
+    values = {s: benchmark.aggregate(scored[s]) if scored[s] else {} for s in order}
+    all_scored = [r for s in order for r in scored[s]]
+    overall = benchmark.aggregate(all_scored) if all_scored else {}
+    metrics = list(dict.fromkeys([*benchmark.metrics, *overall]))
+    name = benchmark.name
+    rows = []
+    for metric in metrics:
+        for subset in order:
+            num, score = len(scored[subset]), values[subset].get(metric)
+            rows.append(
+                Row(model, name, metric, subset, num, score, categories[subset], errors[subset])
+            )
+        rows.append(
+            Row(
+                model,
+                name,
+                metric,
+                "OVERALL",
+                len(all_scored),
+                overall.get(metric),
+                "-",
+                sum(errors.values()),
+            )
+        )
+    if benchmark.extra is not None:
+        for group, (score, num) in benchmark.extra_rows(all_scored).items():
+            rows.append(Row(model, name, benchmark.extra.metric, group, num, score, "official", 0))
+    return rows
+
+
+def usage_summary(records: Sequence[SampleRecord]) -> dict[str, dict[str, Any]]:
+    """Per dataset: calls and tokens (model and judge apart), cache hits, latency p50/p95."""
+    summary: dict[str, dict[str, Any]] = {}
+    for dataset, group in by_dataset(records).items():
+        latencies = sorted(r.latency_s for r in group if not r.cached)
+        summary[dataset] = {
+            "samples": len(group),
+            "errors": sum(1 for r in group if r.error),
+            "calls": sum(r.usage.calls for r in group),
+            "prompt_tokens": sum(r.usage.prompt_tokens for r in group),
+            "completion_tokens": sum(r.usage.completion_tokens for r in group),
+            "judge_calls": sum(r.judge_usage.calls for r in group),
+            "judge_prompt_tokens": sum(r.judge_usage.prompt_tokens for r in group),
+            "judge_completion_tokens": sum(r.judge_usage.completion_tokens for r in group),
+            "cached_samples": sum(1 for r in group if r.cached),
+            "latency_p50_s": _quantile(latencies, 0.50),
+            "latency_p95_s": _quantile(latencies, 0.95),
+        }
+    return summary
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 3)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 3)

@@ -1,0 +1,96 @@
+"""The summary table as the seed prints it (tabulate's grid), for the terminal and for HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from ..records import Row
+
+COLUMNS = ("Model", "Dataset", "Metric", "Subset", "Num", "Score", "Cat.0", "Errors")
+ROW_KEYS = ("model", "dataset", "metric", "subset", "num", "score", "category", "errors")
+NUMERIC = {"Num", "Score", "Errors"}
+HEADER_PADDING = 2  # tabulate's minimum padding of a header, which the seed shows
+
+
+def format_score(score: float | None) -> str:
+    """Four decimals at most, as the seed prints them (0.375, 0.4167, 1)."""
+    return "-" if score is None else f"{round(score, 4):.4f}".rstrip("0").rstrip(".")
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """The seed's grid table: numbers aligned on the decimal point, text left-aligned.
+
+    As in the seed (tabulate's grid format), a column is at least its header plus two wide.
+    """
+    cells = [[_cell(row, key) for key in ROW_KEYS] for row in rows]
+    columns = list(zip(*cells)) if cells else [() for _ in COLUMNS]
+    rendered_columns = []
+    for header, column in zip(COLUMNS, columns):
+        width = max([len(header) + HEADER_PADDING, *map(len, column)])
+        if header in NUMERIC:
+            column = _decimal_align(column)
+            width = max([width, *map(len, column)])
+            rendered_columns.append([header.rjust(width), *(c.rjust(width) for c in column)])
+        else:
+            rendered_columns.append([header.ljust(width), *(c.ljust(width) for c in column)])
+    widths = [len(col[0]) for col in rendered_columns]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    head_line = line.replace("-", "=")
+    lines = [line, _join([col[0] for col in rendered_columns]), head_line]
+    for i in range(1, len(cells) + 1):
+        lines += [_join([col[i] for col in rendered_columns]), line]
+    return "\n".join(lines)
+
+
+def _join(values: list[str]) -> str:
+    return "| " + " | ".join(values) + " |"
+
+
+def _cell(row: Row, key: str) -> str:
+    if key == "score":
+        return format_score(row.score)
+    return str(getattr(row, key))
+
+
+def _decimal_align(column: Sequence[str]) -> list[str]:
+    heads = [c.split(".")[0] for c in column]
+    tails = [c[len(h) :] for c, h in zip(column, heads)]
+    head_width = max(map(len, heads), default=0)
+    tail_width = max(map(len, tails), default=0)
+    return [h.rjust(head_width) + t.ljust(tail_width) for h, t in zip(heads, tails)]
+
+
+def usage_lines(summary: dict[str, dict[str, Any]]) -> list[str]:
+    lines = []
+    for dataset, s in summary.items():
+        judge = (
+            f"; judge {s['judge_calls']} calls, {s['judge_prompt_tokens']} in / "
+            f"{s['judge_completion_tokens']} out"
+            if s["judge_calls"]
+            else ""
+        )
+        p50 = "-" if s["latency_p50_s"] is None else f"{s['latency_p50_s']}s"
+        p95 = "-" if s["latency_p95_s"] is None else f"{s['latency_p95_s']}s"
+        lines.append(
+            f"{dataset}: {s['samples']} samples ({s['errors']} errors, "
+            f"{s['cached_samples']} from cache), "
+            f"{s['calls']} calls, tokens {s['prompt_tokens']} in / "
+            f"{s['completion_tokens']} out{judge}; "
+            f"latency p50 {p50} p95 {p95}"
+        )
+    return lines
+
+
+def table_html(rows: Sequence[Row]) -> str:
+    """The same table for the top of the pytest-html page."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(row, key))}</td>" for key in ROW_KEYS) + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<table class="llmeval-summary" border="1"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
