@@ -257,4 +257,3 @@ def build_record(run: SampleRun, nodeid: str, ignore_errors: bool) -> SampleReco
         labels=plain(sample.meta.get("labels", {})),
         extra=plain(outcome.extra),
     )
-
