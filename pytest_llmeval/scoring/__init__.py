@@ -1,1 +1,2 @@
-"""Scorers that turn a model's response into a verdict: math checking and LLM-judge grading."""
+"""Scorers that turn a model's response into a verdict: math checking, LLM-judge grading,
+multiple-choice letters (`choice`) and IFEval's instruction checkers (`ifeval`)."""
