@@ -6,7 +6,7 @@ from pytest_llmeval.benchmarks.bfcl_v3.ast_checker import (
     CheckResult,
     check_ast,
     check_relevance,
-    language_for_category,
+    language_for_subset,
 )
 
 
@@ -454,7 +454,7 @@ def test_parallel_multiple_looks_docs_up_by_gt_name():
     ],
 )
 def test_language_by_category_substring(category, language):
-    assert language_for_category(category) == language
+    assert language_for_subset(category) == language
 
 
 @pytest.mark.parametrize(

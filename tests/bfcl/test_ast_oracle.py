@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmeval.benchmarks.bfcl_v3.ast_checker import check_ast, language_for_category
+from pytest_llmeval.benchmarks.bfcl_v3.ast_checker import check_ast, language_for_subset
 from pytest_llmeval.benchmarks.bfcl_v3.decode import DecodeError, decode_prompt
 from pytest_llmeval.benchmarks.bfcl_v3.source_parsers import INSTALL_HINT
 from tests.bfcl.oracle import (
@@ -198,7 +198,7 @@ def test_java_js_source_text_oracle_matches_the_official_counts(category):
 @pytest.mark.parametrize("category", sorted(PINNED_SOURCE_PROMPT_FAILURES))
 def test_java_js_source_prompt_oracle_matches_the_official_counts(category):
     pytest.importorskip("tree_sitter", reason=INSTALL_HINT)
-    language = language_for_category(category)
+    language = language_for_subset(category)
 
     def answer(gt, docs):
         try:

@@ -107,49 +107,49 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def language_for_category(category: str) -> str:
+def language_for_subset(subset: str) -> str:
     """``evaluate_task``: ``"java"`` in the name gives Java, then ``"javascript"`` JavaScript."""
-    if "javascript" in category:
+    if "javascript" in subset:
         return "JavaScript"
-    if "java" in category:
+    if "java" in subset:
         return "Java"
     return "Python"
 
 
 def check_ast(
-    category: str,
+    subset: str,
     func_docs: list[dict],
     decoded: list[dict] | None,
     ground_truth: list[dict],
     *,
     underscore_to_dot: bool,
 ) -> CheckResult:
-    """Score one decoded reply of an AST category (``ast_file_runner`` + ``ast_checker``).
+    """Score one decoded reply of an AST subset (``ast_file_runner`` + ``ast_checker``).
 
     ``decoded`` is ``None`` when decoding failed.  ``func_docs`` are the docs as stored in the
-    data (before any language preprocessing).  Dispatch is by substring of the category:
+    data (before any language preprocessing).  Dispatch is by substring of the subset:
     "parallel", then "multiple", else simple.
     """
     if decoded is None:
         return _failed(DECODER_FAILED, "the reply could not be decoded into function calls")
     if not is_function_calling_format(decoded):
         return _failed(DECODER_WRONG_FORMAT, f"not a list of {{name: {{args}}}}: {_short(decoded)}")
-    context = _Context(language_for_category(category), underscore_to_dot)
-    if "parallel" in category:
+    context = _Context(language_for_subset(subset), underscore_to_dot)
+    if "parallel" in subset:
         return _check_parallel(func_docs, decoded, ground_truth, context)
-    if "multiple" in category:
+    if "multiple" in subset:
         return _check_multiple(func_docs, decoded, ground_truth, context)
     return _check_simple(func_docs, decoded, ground_truth, context)
 
 
-def check_relevance(category: str, decoded: list[dict] | None) -> CheckResult:
+def check_relevance(subset: str, decoded: list[dict] | None) -> CheckResult:
     """``relevance_file_runner``: only whether a call was made counts (``None`` = decode failed).
 
     Irrelevance categories pass without a call; live_relevance passes with any non-empty call,
     correct or not.
     """
     has_call = decoded is not None and not is_empty_output(decoded)
-    if "irrelevance" in category:
+    if "irrelevance" in subset:
         if has_call:
             return _failed(IRRELEVANCE_DECODED, f"a function call was made: {_short(decoded)}")
         return PASSED

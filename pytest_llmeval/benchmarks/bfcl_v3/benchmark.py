@@ -21,7 +21,7 @@ from ...config import Option, parse_bool, parse_choice
 from ...data import DataError
 from ...records import Outcome, Sample, SampleRecord, Verdict
 from ..base import Benchmark, ExtraRows, RunContext
-from .ast_checker import CheckResult, check_ast, check_relevance, language_for_category
+from .ast_checker import CheckResult, check_ast, check_relevance, language_for_subset
 from .decode import DecodeError, decode_fc, decode_prompt
 from .multi_turn import build_functions, check_multi_turn, run_conversation, uses_long_context
 from .tools import apply_prompt_mode, to_openai_tools
@@ -250,7 +250,7 @@ class BfclV3(Benchmark):
         Prompt-mode Java/JavaScript replies are parsed as those languages, as officially.
         """
         final = outcome.final
-        language = language_for_category(subset)
+        language = language_for_subset(subset)
         if self.mode == "prompt" and language != "Python" and not _has_tree_sitter():
             hint = "pip install 'pytest-llmeval[bfcl]'"
             raise RuntimeError(f"{language} replies are parsed with tree-sitter: {hint}")

@@ -71,14 +71,14 @@ class MultiTurnTranscript:
 # ---------------------------------------------------------------- preparation (4.1)
 
 
-def entry_category(entry: dict[str, Any]) -> str:
+def entry_subset(entry: dict[str, Any]) -> str:
     """`multi_turn_base_12` → `multi_turn_base`, as the official code derives it."""
     return entry["id"].rsplit("_", 1)[0]
 
 
 def uses_long_context(entry: dict[str, Any]) -> bool:
-    """Backends load long-context filler when the category name says so (base_handler.py)."""
-    return "long_context" in entry_category(entry)
+    """Backends load long-context filler when the subset name says so (base_handler.py)."""
+    return "long_context" in entry_subset(entry)
 
 
 def build_functions(
@@ -139,9 +139,9 @@ class _Dialect(Protocol):
 class _FunctionCalling:
     """Native tools (`inference_multi_turn_FC` with the OpenAI-Completions handler)."""
 
-    def __init__(self, functions: list[dict[str, Any]], category: str) -> None:
+    def __init__(self, functions: list[dict[str, Any]], subset: str) -> None:
         self._docs = list(functions)
-        self._category = category
+        self._subset = subset
         self.tools = self._compile()
 
     def _compile(self) -> list[dict[str, Any]]:
@@ -150,8 +150,8 @@ class _FunctionCalling:
         The official handler appends the language hint to `test_entry["function"]` in place,
         so after a held-out turn the earlier docs carry the hint twice and the new ones once.
         """
-        tools = to_openai_tools(self._docs, self._category)
-        self._docs = language_preprocess(self._docs, self._category)
+        tools = to_openai_tools(self._docs, self._subset)
+        self._docs = language_preprocess(self._docs, self._subset)
         return tools
 
     def first_turn(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -185,12 +185,12 @@ class _Prompting:
 
     tools = None
 
-    def __init__(self, functions: list[dict[str, Any]], category: str) -> None:
+    def __init__(self, functions: list[dict[str, Any]], subset: str) -> None:
         self._functions = functions
-        self._category = category
+        self._subset = subset
 
     def first_turn(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return apply_prompt_mode(messages, self._functions, self._category)
+        return apply_prompt_mode(messages, self._functions, self._subset)
 
     def announce(self, docs: list[dict[str, Any]]) -> dict[str, Any]:
         # DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_PROMPTING: the docs' Python repr first.
@@ -255,9 +255,9 @@ async def run_conversation(
     `chat(messages, tools)` sends one request (tools is None in prompt mode) and raises on
     service errors; those propagate. A force-quit (21 executed steps in one turn) ends the entry.
     """
-    category = entry_category(entry)
+    subset = entry_subset(entry)
     dialect: _Dialect = (
-        _FunctionCalling(functions, category) if mode == "fc" else _Prompting(functions, category)
+        _FunctionCalling(functions, subset) if mode == "fc" else _Prompting(functions, subset)
     )
     backends = Backends.for_entry(entry, long_context=long_context)
     transcript = MultiTurnTranscript()

@@ -71,7 +71,7 @@ _PYTHON_HINT = " Note that the provided function is in Python 3 syntax."
 _FLOAT_HINT = " This is a float type value."
 
 
-def language_preprocess(func_docs: list[dict], category: str) -> list[dict]:
+def language_preprocess(func_docs: list[dict], subset: str) -> list[dict]:
     """``func_doc_language_specific_pre_processing`` on a deep copy.
 
     Every description gets the language hint; for ``java`` / ``javascript`` (exact category
@@ -80,11 +80,11 @@ def language_preprocess(func_docs: list[dict], category: str) -> list[dict]:
     """
     docs = json.loads(json.dumps(func_docs))  # a deep copy of JSON data, ~5x faster than copy's
     for doc in docs:
-        doc["description"] += _LANGUAGE_HINTS.get(category, _PYTHON_HINT)
+        doc["description"] += _LANGUAGE_HINTS.get(subset, _PYTHON_HINT)
         for schema in doc["parameters"]["properties"].values():
-            if category == "java":
+            if subset == "java":
                 _stringify_java_param(schema)
-            elif category == "javascript":
+            elif subset == "javascript":
                 _stringify_js_param(schema)
     return docs
 
@@ -138,12 +138,12 @@ def _describe(schema: dict, note: str) -> None:
     schema["description"] = schema.get("description", "") + note
 
 
-def to_openai_tools(func_docs: list[dict], category: str) -> list[dict]:
+def to_openai_tools(func_docs: list[dict], subset: str) -> list[dict]:
     """FC mode: ``convert_to_tool(.., GORILLA_TO_OPENAPI, OpenAI_Completions)`` after the
     language preprocessing.  Dotted names become ``_`` (param names never change);
     ``enum``/``default``/``required``/``response`` and other fields are kept.
     """
-    return [_to_openai_tool(doc) for doc in language_preprocess(func_docs, category)]
+    return [_to_openai_tool(doc) for doc in language_preprocess(func_docs, subset)]
 
 
 def _to_openai_tool(doc: dict) -> dict:
@@ -192,18 +192,18 @@ def _openai_type(type_name: str) -> str:
         raise ValueError(f"item type {type_name!r} has no OpenAPI mapping in BFCL") from None
 
 
-def prompt_system_message(func_docs: list[dict], category: str) -> str:
+def prompt_system_message(func_docs: list[dict], subset: str) -> str:
     """The v3 system prompt with the preprocessed docs as a Python repr (not JSON)."""
-    return DEFAULT_SYSTEM_PROMPT.format(functions=str(language_preprocess(func_docs, category)))
+    return DEFAULT_SYSTEM_PROMPT.format(functions=str(language_preprocess(func_docs, subset)))
 
 
-def apply_prompt_mode(messages: list[dict], func_docs: list[dict], category: str) -> list[dict]:
+def apply_prompt_mode(messages: list[dict], func_docs: list[dict], subset: str) -> list[dict]:
     """``system_prompt_pre_processing_chat_model`` on a copy of ``messages``.
 
     An existing first system message becomes ``prompt + "\\n\\n" + its content``; otherwise the
     prompt is inserted as a new first system message.
     """
-    prompt = prompt_system_message(func_docs, category)
+    prompt = prompt_system_message(func_docs, subset)
     result = [dict(message) for message in messages]
     if result and result[0]["role"] == "system":
         result[0]["content"] = prompt + "\n\n" + result[0]["content"]
