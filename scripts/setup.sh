@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[bfcl,dev]"
 .venv/bin/python -m pip install -q --no-deps bfcl-eval==2025.8.6.2
+.venv/bin/python -m pip install -q --no-deps ./examples/llmeval-exact-match  # the example benchmark pack (tested installed)
 .venv/bin/python -m pytest_llmeval.local.setup
