@@ -1,0 +1,95 @@
+"""The prefetcher on its own: no pytest run, a plain coroutine as the work."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from pytest_llmeval.prefetch import Engine, Prefetcher
+
+
+class Work:
+    """Records how many runs are in flight at once and in which order they started."""
+
+    def __init__(self, seconds: float = 0.02) -> None:
+        self.seconds = seconds
+        self.started: list[int] = []
+        self.in_flight = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    async def __call__(self, key: int) -> str:
+        with self.lock:
+            self.started.append(key)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        await asyncio.sleep(self.seconds)
+        with self.lock:
+            self.in_flight -= 1
+        return f"result {key}"
+
+
+def test_upcoming_items_run_ahead_within_the_concurrency_bound():
+    engine = Engine()
+    work = Work()
+    prefetcher = Prefetcher(engine, work, concurrency=3)
+    try:
+        upcoming = [(f"item{i}", i) for i in range(1, 10)]
+        assert prefetcher.result("item0", 0, upcoming) == "result 0"
+        results = [prefetcher.result(f"item{i}", i, []) for i in range(1, 10)]
+    finally:
+        engine.close()
+    assert results == [f"result {i}" for i in range(1, 10)]
+    assert work.peak == 3  # never more than the bound, and the bound was used
+    assert work.started[0] == 0
+    assert sorted(work.started) == list(range(10))  # each item ran exactly once
+
+
+def test_an_item_handed_out_twice_runs_once():
+    engine = Engine()
+    work = Work(seconds=0.0)
+    prefetcher = Prefetcher(engine, work, concurrency=2)
+    try:
+        prefetcher.result("a", 1, [("b", 2)])
+        prefetcher.result("b", 2, [("b", 2)])
+    finally:
+        engine.close()
+    assert work.started == [1, 2]
+
+
+def test_a_failing_run_raises_in_its_caller_only():
+    async def flaky(key: int) -> int:
+        if key == 1:
+            raise ValueError("boom")
+        return key
+
+    engine = Engine()
+    prefetcher = Prefetcher(engine, flaky, concurrency=2)
+    try:
+        try:
+            prefetcher.result("a", 1, [("b", 2)])
+        except ValueError as error:
+            assert str(error) == "boom"
+        else:
+            raise AssertionError("the run's error did not reach its caller")
+        assert prefetcher.result("b", 2, []) == 2
+    finally:
+        engine.close()
+
+
+def test_close_cancels_what_is_still_pending_and_runs_finalizers():
+    closed = []
+
+    async def never(key: int) -> int:
+        await asyncio.sleep(60)
+        return key
+
+    async def finalizer() -> None:
+        closed.append(True)
+
+    engine = Engine()
+    prefetcher = Prefetcher(engine, never, concurrency=2)
+    prefetcher._engine.submit_many([prefetcher._bounded(1)])
+    engine.close([finalizer])
+    assert closed == [True]
+    assert engine.loop.is_closed()
