@@ -187,3 +187,39 @@ def test_a_hostile_model_changes_nothing_outside_the_simulated_state(
         fed_back = record["messages"][3]["content"]
         assert fed_back.startswith("[{'role': 'tool'")
         assert fed_back.count("Error during execution") >= 3
+
+
+@pytest.mark.parametrize("mode", ["fc", "prompt"])
+def test_math_calls_that_would_run_for_hours_are_refused_and_the_run_goes_on(
+    pytester, serve, mode
+):
+    attacks = [
+        ("power", {"base": 3, "exponent": 2000000000}),
+        ("logarithm", {"value": 2, "base": 3, "precision": 50000000}),
+        ("square_root", {"number": 2, "precision": 999999999}),
+        ("power", {"base": 3, "exponent": 4}),
+    ]
+    if mode == "fc":
+        reply = Reply(
+            text="", tool_calls=[{"name": n, "arguments": json.dumps(a)} for n, a in attacks]
+        )
+    else:
+        calls = (f"{n}({', '.join(f'{k}={v}' for k, v in a.items())})" for n, a in attacks)
+        reply = Reply(text=f"[{', '.join(calls)}]")
+    replies = iter([reply] + [Reply(text="Done.")] * 50)
+    server = serve(lambda request: next(replies))
+    output = pytester.path / "out"
+    result = pytester.runpytest_inprocess(
+        *node_ids(["multi_turn_base_15"]),
+        "--llm-model=hostile",
+        f"--llm-base-url={server.base_url}",
+        f"--llm-bfcl-mode={mode}",
+        f"--llm-output={output}",
+        "--llm-no-cache",
+    )
+    result.assert_outcomes(failed=1)
+    (run_dir,) = output.iterdir()
+    (record,) = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    tool_text = json.dumps([m for m in record["messages"] if m["role"] in ("tool", "user")])
+    assert tool_text.count("is larger than this harness runs") == 3
+    assert "81" in tool_text  # the small power still ran

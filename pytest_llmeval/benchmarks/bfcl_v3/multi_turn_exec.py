@@ -48,6 +48,15 @@ _ATTRIBUTES_SHARING_MODULE_DATA: dict[str, tuple[str, ...]] = {
     "TravelAPI": ("credit_card_list", "booking_record"),
 }
 
+# Arguments past which a MathAPI call would run for minutes or fill the memory (a bigint
+# power, thousands of digits of a log or root): refused like any failing call, so the
+# conversation goes on. The data's ground truth stays far below them.
+ARGUMENT_LIMITS: dict[tuple[str, str], dict[str, float]] = {
+    ("MathAPI", "power"): {"exponent": 10_000, "base": 1e100},
+    ("MathAPI", "logarithm"): {"precision": 1_000},
+    ("MathAPI", "square_root"): {"precision": 1_000},
+}
+
 _ERROR_PREFIX = "Error during execution: "
 _PLAIN_CALL_ONLY = (
     "only a plain call name(literal, ..., key=literal, ...) of the sample's functions is allowed"
@@ -167,12 +176,31 @@ class Backends:
         method = self._methods.get(call.name)
         if method is None:
             return f"{_ERROR_PREFIX}name '{call.name}' is not defined"
+        too_large = _beyond_limits(method, call)
+        if too_large:
+            return f"{_ERROR_PREFIX}{too_large}"
         try:
             with _process_wide_settings_restored():
                 # Converted inside: an mpmath result prints with the precision the call set.
                 return result_text(method(*call.args, **call.kwargs))
         except Exception as exc:
             return f"{_ERROR_PREFIX}{exc}"
+
+
+def _beyond_limits(method: Callable[..., Any], call: ParsedCall) -> str:
+    """Why this call's arguments are too large to run, or "" when they are not."""
+    limits = ARGUMENT_LIMITS.get((type(method.__self__).__name__, call.name))
+    if not limits:
+        return ""
+    try:
+        bound = inspect.signature(method).bind(*call.args, **call.kwargs).arguments
+    except TypeError:
+        return ""  # the call itself reports the wrong arguments, as officially
+    for name, limit in limits.items():
+        value = bound.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > limit:
+            return f"{name}={value!r} is larger than this harness runs ({limit:g})"
+    return ""
 
 
 def _new_instance(class_name: str, initial_config: dict[str, Any], long_context: bool) -> Any:
