@@ -1,0 +1,1 @@
+"""From records to what a run reports: comparisons with a baseline run and their gates."""
