@@ -17,13 +17,16 @@ from pytest_llmeval.reporting.compare import (
     SampleRef,
     check_max_drops,
     compare_rows,
+    derived_row,
     detectable_drop,
     max_drop_failures,
     mcnemar_p,
     pair,
     parse_max_drop,
     upper_bound,
+    weighted_row,
 )
+from pytest_llmeval.scoring.stats import CORRECT_GIVEN_ATTEMPTED, F_SCORE
 
 
 def record(sample_id, value, *, subset="s", dataset="d", repeat=0, scored=True, **extra):
@@ -234,6 +237,148 @@ def test_every_sample_flipping_down_is_a_drop_with_no_spread():
     assert upper_bound(row) == -1.0  # SE_Δ = 0: U = Δ
     assert row.p_value == pytest.approx(2 * 0.5**10)
     assert len(max_drop_failures([row], [parse_max_drop("d=0.5")])) == 1
+
+
+# -- derived figures ------------------------------------------------------------------------
+
+
+def test_weighted_row_of_disjoint_subsets_against_a_stratified_paired_bootstrap():
+    rng = np.random.default_rng(27)
+    base, new, diffs = [], [], []
+    for subset, size in (("simple", 400), ("parallel", 16), ("multiple", 200)):
+        a = (rng.random(size) < 0.8).astype(float)
+        b = np.where(rng.random(size) < 0.15, 1 - a, a)
+        base += [record(f"{subset}{i}", v, subset=subset) for i, v in enumerate(a)]
+        new += [record(f"{subset}{i}", v, subset=subset) for i, v in enumerate(b)]
+        diffs.append(b - a)
+    rows = [r for r in compare_rows(pair(base, new)) if r.subset != OVERALL]
+    weights = [0.5, 0.25, 0.25]
+    row = weighted_row(rows, weights, metric="LeaderboardAccuracy", subset="NON_LIVE")
+    w = np.array(weights)
+    terms = w**2 * np.array([sps.sem(d) ** 2 for d in diffs])
+    df = terms.sum() ** 2 / np.sum(terms**2 / np.array([len(d) - 1 for d in diffs]))
+    assert row.delta == pytest.approx(sum(wk * d.mean() for wk, d in zip(weights, diffs)))
+    assert row.se == pytest.approx(math.sqrt(terms.sum()), rel=1e-12)
+    assert row.df == pytest.approx(df)
+    assert row.p_value == pytest.approx(2 * sps.t.sf(abs(row.delta / row.se), df))
+    assert row.ci_low == pytest.approx(row.delta - sps.t.ppf(0.975, df) * row.se)
+    assert (row.n, row.test, row.subset) == (616, "weighted-t", "NON_LIVE")
+    assert row.worse == sum(int(np.sum(d < 0)) for d in diffs)
+    boot = np.random.default_rng(28)
+    figures = [
+        sum(wk * d[boot.integers(0, len(d), len(d))].mean() for wk, d in zip(weights, diffs))
+        for _ in range(3000)
+    ]
+    assert row.se == pytest.approx(np.std(figures, ddof=1), rel=0.08)
+    with pytest.raises(ValueError, match="OVERALL overlaps"):
+        weighted_row(compare_rows(pair(base, new))[-2:], [0.5, 0.5], metric="x", subset="y")
+
+
+def simpleqa_run(grades, ids, keys=None):
+    names = ("is_correct", "is_incorrect", "is_not_attempted")
+    return [
+        record(
+            i,
+            {name: float(g == k) for k, name in enumerate(names)},
+            **({} if keys is None else {"cluster": str(keys[n])}),
+        )
+        for n, (i, g) in enumerate(zip(ids, grades))
+    ]
+
+
+def simpleqa_pair(seed, n=400, keys=None):
+    """Grades of two runs (0 correct, 1 incorrect, 2 not attempted); the new run regrades
+    half the samples with other shares, so the two runs' gradients differ. With cluster keys,
+    a cluster's samples share their grades."""
+    rng = np.random.default_rng(seed)
+    units = n if keys is None else len(np.unique(keys))
+    base = rng.choice(3, units, p=(0.5, 0.3, 0.2))
+    new = np.where(rng.random(units) < 0.5, rng.choice(3, units, p=(0.2, 0.5, 0.3)), base)
+    if keys is not None:
+        base, new = base[keys], new[keys]
+    ids = [str(i) for i in range(n)]
+    return base, new, pair(simpleqa_run(base, ids, keys), simpleqa_run(new, ids, keys))
+
+
+def share(grades):
+    return np.sum(grades == 0) / np.sum(grades < 2)
+
+
+def f_score(grades):
+    a, b = np.mean(grades == 0), share(grades)
+    return 2 * a * b / (a + b)
+
+
+def paired_bootstrap_se(figure, base, new, keys=None, resamples=3000, seed=29):
+    rng = np.random.default_rng(seed)
+    if keys is None:
+        groups = [np.array([i]) for i in range(len(base))]
+    else:
+        groups = [np.flatnonzero(keys == k) for k in np.unique(keys)]
+    out = []
+    for _ in range(resamples):
+        idx = np.concatenate([groups[j] for j in rng.integers(0, len(groups), len(groups))])
+        out.append(figure(new[idx]) - figure(base[idx]))
+    return float(np.std(out, ddof=1))
+
+
+def harmonic(c, i):
+    a, b = c, c / (c + i)
+    return 2 * a * b / (a + b)
+
+
+of_means = {share: lambda c, i: c / (c + i), f_score: harmonic}  # the figures from (c̄, ī)
+
+
+def numeric_gradient(function, c, i, h=1e-6):
+    return np.array(
+        [
+            (function(c + h, i) - function(c - h, i)) / (2 * h),
+            (function(c, i + h) - function(c, i - h)) / (2 * h),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("figure", "reference"), [(CORRECT_GIVEN_ATTEMPTED, share), (F_SCORE, f_score)]
+)
+def test_derived_figures_by_the_paired_delta_method_against_a_paired_bootstrap(figure, reference):
+    base, new, pairing = simpleqa_pair(30)
+    columns = ["is_correct", "is_incorrect"]
+    row = derived_row(pairing, "d", "derived", columns, figure)
+    assert (row.base, row.new) == (pytest.approx(reference(base)), pytest.approx(reference(new)))
+    assert row.delta == pytest.approx(reference(new) - reference(base))
+    assert row.se == pytest.approx(paired_bootstrap_se(reference, base, new), rel=0.08)
+    # the delta method's covariance form: Var = ∇_Bᵀ Σ_BB ∇_B + ∇_Aᵀ Σ_AA ∇_A − 2 ∇_Bᵀ Σ_BA ∇_A
+    data = np.vstack([base == 0, base == 1, new == 0, new == 1]).astype(float)
+    cov = np.cov(data) / 400
+    grad_a = numeric_gradient(of_means[reference], *data[:2].mean(axis=1))
+    grad_b = numeric_gradient(of_means[reference], *data[2:].mean(axis=1))
+    g = np.concatenate([-grad_a, grad_b])
+    assert row.se == pytest.approx(math.sqrt(g @ cov @ g), rel=1e-6)
+    assert (row.test, row.n, row.df, row.subset) == ("delta-t", 400, 399, OVERALL)
+    assert row.p_value == pytest.approx(2 * sps.t.sf(abs(row.delta / row.se), 399))
+    assert row.worse == int(np.sum((base == 0) & (new != 0)))
+
+
+def test_derived_figure_clustered_against_a_cluster_bootstrap():
+    keys = np.repeat(np.arange(100), 4)
+    base, new, pairing = simpleqa_pair(31, keys=keys)
+    row = derived_row(pairing, "d", "f_score", ["is_correct", "is_incorrect"], F_SCORE)
+    assert row.clusters == 100 and row.df == 99
+    assert row.se == pytest.approx(paired_bootstrap_se(f_score, base, new, keys), rel=0.1)
+    assert row.se > 1.5 * paired_bootstrap_se(f_score, base, new)  # as if independent
+
+
+def test_derived_figure_undefined_in_a_run_is_no_row():
+    ids = ["0", "1"]
+    pairing = pair(simpleqa_run([2, 2], ids), simpleqa_run([0, 1], ids))
+    assert (
+        derived_row(pairing, "d", "r", ["is_correct", "is_incorrect"], CORRECT_GIVEN_ATTEMPTED)
+        is None
+    )
+    assert derived_row(pairing, "d", "f", ["is_correct", "is_incorrect"], F_SCORE) is not None
+    assert derived_row(pairing, "other", "f", ["is_correct"], F_SCORE) is None
 
 
 # -- the gate --------------------------------------------------------------------------------

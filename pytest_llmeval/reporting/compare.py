@@ -15,6 +15,9 @@ repeats of one sample form one cluster). The formulas are ``specs/statistics.md`
   McNemar's test, as the spec prescribes it, counts pairs as independent: with repeats or other
   multi-sample clusters its p-value is too small, while SE_Δ, the interval and the gate are
   clustered;
+- derived figures: `weighted_row` for weighted aggregates of disjoint subsets (SE_Δ =
+  sqrt(Σ w² SE_Δk²), Welch–Satterthwaite df), `derived_row` for smooth functions of means
+  such as SimpleQA's ratios (paired delta method);
 - the gate: U = Δ + t(0.95, df) · SE_Δ (U = Δ when SE_Δ = 0; no bound with SE_Δ undefined),
   failing when U < −MARGIN; the smallest detectable drop (one-sided 95%, 80% power) is
   (t(0.95, df) + 0.841621) · SE with SE = SE_Δ when > 0, else sqrt(SE_A² + SE_B²).
@@ -30,11 +33,13 @@ from typing import Any
 
 from scipy import stats as sps
 
-from ..scoring.stats import Z_POWER80, standard_error, t_interval, t_quantile
+from ..scoring.stats import Z_POWER80, Smooth, standard_error, t_interval, t_quantile
 
 OVERALL = "OVERALL"
 MCNEMAR = "mcnemar-exact"
 PAIRED_T = "paired-t"
+WEIGHTED_T = "weighted-t"
+DELTA_T = "delta-t"
 SampleKey = tuple[str, str, int]  # (dataset, sample id, repeat)
 
 
@@ -163,7 +168,7 @@ class ComparisonRow:
     se: float | None
     ci_low: float | None
     ci_high: float | None
-    df: int | None
+    df: float | None
     p_value: float | None
     test: str
     worse: int
@@ -212,6 +217,136 @@ def compare_rows(pairing: Pairing, *, overall: bool = True) -> list[ComparisonRo
             if overall:
                 rows.append(_row(dataset, metric, OVERALL, pairs, totals))
     return rows
+
+
+def weighted_row(
+    rows: Sequence[ComparisonRow], weights: Sequence[float], *, metric: str, subset: str
+) -> ComparisonRow:
+    """A weighted aggregate Σ w_k · figure_k of disjoint subsets' rows (BFCL's official
+    LeaderboardAccuracy rows), compared: Δ = Σ w_k Δ_k, SE_Δ = sqrt(Σ w_k² SE_Δk²) (None if any
+    is undefined), df by Welch–Satterthwaite (the sum of the parts' df when SE_Δ = 0), the
+    interval Δ ± t(0.975, df) · SE_Δ, and a t-test p-value (``weighted-t``). Flips and
+    counts are summed; ``se_base``/``se_new`` combine likewise. Rows may themselves be
+    weighted rows of disjoint parts."""
+    if not rows or len(rows) != len(weights):
+        raise ValueError("weighted_row needs one weight per row and at least one row")
+    if len({r.dataset for r in rows}) != 1 or len({r.subset for r in rows}) != len(rows):
+        raise ValueError("weighted_row combines disjoint subsets of one dataset")
+    if any(r.subset == OVERALL for r in rows):
+        raise ValueError("weighted_row combines subsets; OVERALL overlaps them")
+    w = [float(x) for x in weights]
+    if not all(math.isfinite(x) for x in w):
+        raise ValueError("weights must be finite numbers")
+    se, df = _combine([r.se for r in rows], [r.df for r in rows], w)
+    if se == 0:
+        df = sum(r.df for r in rows if r.df is not None) or None
+    se_base, _ = _combine([r.se_base for r in rows], [r.df for r in rows], w)
+    se_new, _ = _combine([r.se_new for r in rows], [r.df for r in rows], w)
+    delta = math.fsum(x * r.delta for x, r in zip(w, rows))
+    low, high = t_interval(delta, se, df)
+    return ComparisonRow(
+        rows[0].dataset,
+        metric,
+        subset,
+        sum(r.n for r in rows),
+        sum(r.clusters for r in rows),
+        math.fsum(x * r.base for x, r in zip(w, rows)),
+        math.fsum(x * r.new for x, r in zip(w, rows)),
+        delta,
+        se,
+        low,
+        high,
+        df,
+        _paired_t_p(delta, se, df),
+        WEIGHTED_T,
+        sum(r.worse for r in rows),
+        sum(r.better for r in rows),
+        se_base,
+        se_new,
+        sum(r.only_base for r in rows),
+        sum(r.only_new for r in rows),
+        sum(r.unscored for r in rows),
+    )
+
+
+def derived_row(
+    pairing: Pairing,
+    dataset: str,
+    metric: str,
+    columns: Sequence[str],
+    figure: Smooth,
+    *,
+    subset: str = OVERALL,
+) -> ComparisonRow | None:
+    """A figure that is a smooth function of metric means (SimpleQA's correct_given_attempted
+    and f_score: ``figure`` = stats.CORRECT_GIVEN_ATTEMPTED or stats.F_SCORE over the columns
+    is_correct, is_incorrect), compared by the paired delta method.
+
+    Each pair's linearised difference is u_i = ∇f(x̄_B)·(x_i^B − x̄_B) − ∇f(x̄_A)·(x_i^A − x̄_A);
+    SE_Δ is the clustered SE of the mean of the u_i (df = C − 1), the interval Δ ± t(0.975,
+    df) · SE_Δ, the p-value the t-test on Δ / SE_Δ (``delta-t``). ``worse``/``better`` count
+    the flips of the first column. None when the figure is undefined in a run (e.g. nothing
+    attempted) or no sample of the subset is paired.
+    """
+    pairs = [
+        p
+        for p in pairing.pairs
+        if p.ref.dataset == dataset and (subset == OVERALL or p.ref.subset == subset)
+    ]
+    if not pairs:
+        return None
+    m = len(pairs)
+    base = [[float(p.base.get(c, 0.0)) for p in pairs] for c in columns]
+    new = [[float(p.new.get(c, 0.0)) for p in pairs] for c in columns]
+    base_means = [math.fsum(col) / m for col in base]
+    new_means = [math.fsum(col) / m for col in new]
+    try:
+        base_value = float(figure.function(*base_means))
+        new_value = float(figure.function(*new_means))
+        base_grad = list(figure.gradient(*base_means))
+        new_grad = list(figure.gradient(*new_means))
+    except ZeroDivisionError:
+        return None
+
+    def linearised(cols: list[list[float]], means: list[float], grad: list[float]) -> list[float]:
+        return [
+            math.fsum(g * (col[i] - mean) for g, col, mean in zip(grad, cols, means))
+            for i in range(m)
+        ]
+
+    u_base = linearised(base, base_means, base_grad)
+    u_new = linearised(new, new_means, new_grad)
+    clusters: list[Hashable] = [p.cluster for p in pairs]
+    count = len(set(clusters))
+    delta = new_value - base_value
+    se = standard_error([b - a for a, b in zip(u_base, u_new)], clusters)
+    df = count - 1 if count > 1 else None
+    low, high = t_interval(delta, se, df)
+    unpaired = [0, 0, 0]
+    for (name, part), counts in _unpaired_counts(pairing).items():
+        if name == dataset and subset in (OVERALL, part):
+            unpaired = [t + c for t, c in zip(unpaired, counts)]
+    return ComparisonRow(
+        dataset,
+        metric,
+        subset,
+        m,
+        count,
+        base_value,
+        new_value,
+        delta,
+        se,
+        low,
+        high,
+        df,
+        _paired_t_p(delta, se, df),
+        DELTA_T,
+        sum(1 for a, b in zip(base[0], new[0]) if b < a),
+        sum(1 for a, b in zip(base[0], new[0]) if b > a),
+        standard_error(u_base, clusters),
+        standard_error(u_new, clusters),
+        *unpaired,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -454,7 +589,23 @@ def _row(
     )
 
 
-def _paired_t_p(delta: float, se: float | None, df: int | None) -> float | None:
+def _combine(
+    ses: Sequence[float | None], dfs: Sequence[float | None], weights: Sequence[float]
+) -> tuple[float | None, float | None]:
+    """sqrt(Σ w² SE²) and its Welch–Satterthwaite df (None where undefined)."""
+    known = [se for se in ses if se is not None]
+    known_dfs = [df for df in dfs if df is not None]
+    if len(known) < len(ses) or len(known_dfs) < len(dfs):
+        return None, None
+    terms = [(w * w * se * se, df) for w, se, df in zip(weights, known, known_dfs)]
+    variance = math.fsum(term for term, _ in terms)
+    if variance == 0:
+        return 0.0, None
+    df = variance**2 / math.fsum(term**2 / d for term, d in terms if term > 0)
+    return math.sqrt(variance), df
+
+
+def _paired_t_p(delta: float, se: float | None, df: float | None) -> float | None:
     if se is None or df is None:
         return None
     if se == 0:

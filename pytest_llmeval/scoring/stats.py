@@ -162,6 +162,37 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
+@dataclass(frozen=True)
+class Smooth:
+    """A figure that is a smooth function of column means, with its gradient (delta method)."""
+
+    function: Callable[..., float]
+    gradient: Callable[..., Sequence[float]]
+
+
+def _share_attempted(c: float, i: float) -> float:
+    return c / (c + i)
+
+
+def _share_attempted_gradient(c: float, i: float) -> tuple[float, float]:
+    return i / (c + i) ** 2, -c / (c + i) ** 2
+
+
+def _f_score(c: float, i: float) -> float:
+    return 2 * c / (1 + c + i)
+
+
+def _f_score_gradient(c: float, i: float) -> tuple[float, float]:
+    d = 1 + c + i
+    return 2 * (1 + i) / d**2, -2 * c / d**2
+
+
+# SimpleQA's derived figures as functions of the means of is_correct (c) and is_incorrect (i):
+# C / (C + I) = c / (c + i), and 2ab / (a + b) with a = c, b = c / (c + i), i.e. 2c / (1 + c + i).
+CORRECT_GIVEN_ATTEMPTED = Smooth(_share_attempted, _share_attempted_gradient)
+F_SCORE = Smooth(_f_score, _f_score_gradient)
+
+
 # -- one figure ------------------------------------------------------------------------------
 
 
@@ -338,12 +369,7 @@ def correct_given_attempted_estimate(
     if attempted == 0:
         return Estimate(0.0, None, None, None, n, count, None, "delta-wilson")
 
-    def ratio(c: float, i: float) -> float:
-        return c / (c + i)
-
-    def gradient(c: float, i: float) -> tuple[float, float]:
-        return i / (c + i) ** 2, -c / (c + i) ** 2
-
+    ratio, gradient = CORRECT_GIVEN_ATTEMPTED.function, CORRECT_GIVEN_ATTEMPTED.gradient
     est = delta_estimate([c_col, i_col], ratio, gradient, keys)
     r = min(1.0, max(0.0, est.value))
     if keys is None:
@@ -368,15 +394,7 @@ def f_score_estimate(
     shares, so the delta method applies everywhere: ∂f/∂c̄ = 2(1 + ī) / D², ∂f/∂ī = −2c̄ / D²,
     D = 1 + c̄ + ī. Interval f ± t(0.975, df) · SE.
     """
-
-    def f_score(c: float, i: float) -> float:
-        return 2 * c / (1 + c + i)
-
-    def gradient(c: float, i: float) -> tuple[float, float]:
-        d = 1 + c + i
-        return 2 * (1 + i) / d**2, -2 * c / d**2
-
-    return delta_estimate([correct, incorrect], f_score, gradient, clusters)
+    return delta_estimate([correct, incorrect], F_SCORE.function, F_SCORE.gradient, clusters)
 
 
 def bootstrap_estimate(
