@@ -28,7 +28,7 @@ def request_key(base_url: str, model: str, body: dict[str, Any], salt: str = "")
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _while_locked(action: Callable[[], Any], seconds: float = 60.0) -> Any:
@@ -45,10 +45,24 @@ def _while_locked(action: Callable[[], Any], seconds: float = 60.0) -> Any:
             time.sleep(0.01 + random.random() * 0.05)
 
 
+class CacheError(Exception):
+    """The cache file cannot be opened as a store; the message is one line."""
+
+
 class ResponseCache:
     """A key → JSON store shared by processes; thread-safe within one process."""
 
     def __init__(self, path: Path) -> None:
+        try:
+            self._open(path)
+        except (sqlite3.Error, OSError) as error:
+            raise CacheError(
+                f"--llm-cache {path}: {error} (pass another file or --llm-no-cache)"
+            ) from None
+
+    def _open(self, path: Path) -> None:
+        if path.is_dir():
+            raise IsADirectoryError("is a folder, not a file")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
@@ -67,7 +81,7 @@ class ResponseCache:
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        text = json.dumps(value, ensure_ascii=False)
+        text = json.dumps(value)  # ASCII: any text a model sends survives (lone surrogates)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)", (key, text)

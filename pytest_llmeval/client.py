@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
-import itertools
-import os
 import random
 import re
 import time
@@ -134,8 +132,6 @@ class ModelClient:
         self.retries = retries
         self.stream = stream
         self.cache = cache
-        self._run_id = f"{os.getpid()}-{time.time_ns()}"
-        self._sent = itertools.count()
         self._openai = openai.AsyncOpenAI(
             api_key=endpoint.api_key or "EMPTY",
             base_url=endpoint.base_url,
@@ -178,11 +174,7 @@ class ModelClient:
     async def _with_retries(
         self, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> Response:
-        # one idempotency key for all attempts of this request (ours: the SDK's uuid4 costs
-        # a syscall per call)
-        options: Any = {"idempotency_key": f"llmeval-{self._run_id}-{next(self._sent)}"}
-        if headers:
-            options["headers"] = headers
+        options: Any = {"headers": headers} if headers else {}
         attempt = 0
         while True:
             attempt += 1
@@ -296,6 +288,8 @@ async def _from_stream(stream: Any) -> Response:
             finish = choice.finish_reason or finish
     if not seen_choice:  # e.g. a JSON error body or garbage instead of events: retry it
         raise ValueError("malformed response: stream had no choices")
+    if finish is None:  # cut off: not an answer, whatever text came before
+        raise ValueError("malformed response: stream ended without a finish_reason")
     answer, thought = split_reasoning("".join(text), "".join(reasoning))
     tool_calls = [ToolCall(c["name"], c["arguments"], c["id"]) for _, c in sorted(calls.items())]
     return Response(answer, thought, tool_calls, finish, _usage_of(usage))

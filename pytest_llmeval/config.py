@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +233,21 @@ def _number(value: Any, name: str, kind: Callable[[str], Any], minimum: float | 
     return number
 
 
+def _check_url(value: str | None, dest: str) -> None:
+    if value is None:
+        return
+    try:
+        parts = urllib.parse.urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        flag = "--" + dest.replace("_", "-")
+        raise pytest.UsageError(
+            f"{flag}: expected an http(s) URL like http://host:8000/v1, got {value!r}"
+        )
+
+
 def positive_int(value: Any, flag: str) -> int:
     return _number(value, flag.lstrip("-"), int, 1)
 
@@ -289,6 +305,8 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         opt.dest: (opt.parse or _keep)(read_option(config, opt), opt.flag) for opt in declared
     }
     generation = _generation(raw) | _extra_body(raw["llm_extra_body"])
+    for flag in ("llm_base_url", "llm_judge_base_url"):
+        _check_url(raw[flag], flag)
     endpoint = Endpoint(raw["llm_model"], raw["llm_base_url"], raw["llm_api_key"], generation)
     judge_generation = {
         "temperature": _number(raw["llm_judge_temperature"], "llm-judge-temperature", float),

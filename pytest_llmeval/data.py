@@ -23,6 +23,8 @@ class DataError(Exception):
 def read_table(path: Path) -> list[dict[str, Any]]:
     """Rows of one file; JSON may be a list of rows or one object per line."""
     suffix = path.suffix.lower()
+    if not path.is_file():  # a FIFO or a device would hang or never end
+        raise DataError(f"cannot read {path}: not a regular file")
     try:
         if suffix == ".jsonl":
             return _read_json_lines(path)
@@ -30,13 +32,15 @@ def read_table(path: Path) -> list[dict[str, Any]]:
             text = path.read_text(encoding="utf-8")
             stripped = text.lstrip()
             if stripped.startswith("["):
-                return json.loads(text)
+                return _rows(json.loads(text), path)
             return _read_json_lines(path)
         if suffix in (".parquet", ".csv"):
             import pandas as pd
 
             frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, dtype=str)
             return frame.to_dict(orient="records")
+    except RecursionError:
+        raise DataError(f"cannot read {path}: nested too deeply") from None
     except (OSError, ValueError, UnicodeDecodeError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"cannot read {path}: {first_line}") from None
@@ -50,10 +54,27 @@ def _read_json_lines(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as error:
                 raise DataError(f"cannot read {path}:{number}: {error.msg}") from None
+            except RecursionError:
+                raise DataError(f"cannot read {path}:{number}: nested too deeply") from None
+            if not isinstance(row, dict):
+                raise DataError(
+                    f"cannot read {path}:{number}: expected an object, got {type(row).__name__}"
+                )
+            rows.append(row)
     return rows
+
+
+def _rows(data: Any, path: Path) -> list[dict[str, Any]]:
+    """A JSON array of objects, or one clear line naming the first row that is not."""
+    for number, row in enumerate(data, 1):
+        if not isinstance(row, dict):
+            raise DataError(
+                f"cannot read {path}: row {number} is a {type(row).__name__}, not an object"
+            )
+    return data
 
 
 def read_local(path: Path, subsets: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -62,6 +83,8 @@ def read_local(path: Path, subsets: Sequence[str]) -> dict[str, list[dict[str, A
         raise DataError(f"no such file or folder: {path}")
     if path.is_file():
         return {"": read_table(path)}
+    if not path.is_dir():
+        raise DataError(f"cannot read {path}: not a regular file or folder")
     files = {
         f.stem.lower(): f for f in sorted(path.iterdir()) if f.suffix.lower() in TABLE_SUFFIXES
     }
@@ -101,5 +124,9 @@ def content_hash(rows: Iterable[Any]) -> str:
     """A short fingerprint of the data actually used, for the report."""
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode())
+        digest.update(
+            json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode(
+                "utf-8", "surrogatepass"
+            )
+        )
     return digest.hexdigest()[:16]

@@ -18,6 +18,7 @@ import pytest
 from .benchmarks import REGISTRY, Benchmark
 from .config import RunConfig, add_options, build_run_config
 from .lookahead import SAMPLE_ARG, LookAhead
+from .records import SampleRecord
 from .reporting.controller import Controller, run_dir_path
 from .reporting.gate import Threshold, parse_threshold
 from .runner import Benchmarks, InputProblem, Runtime, SampleKey, SampleRun, WrongAnswer
@@ -90,8 +91,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "llm(dataset, subset, category): set on every benchmark sample item"
     )
-    xdist = _is_worker(config) or _is_xdist_controller(config)
-    REGISTRY.on_register = _late_registration_xdist if xdist else _late_registration
     run = build_run_config(config, REGISTRY.options())
     if _is_worker(config) and ENDPOINTS_KEY in config.workerinput:
         served = config.workerinput[ENDPOINTS_KEY]
@@ -105,13 +104,35 @@ def pytest_configure(config: pytest.Config) -> None:
         if run.thresholds:
             raise pytest.UsageError("--llm-threshold needs a model (--llm-model or --llm-serve)")
         return
+    xdist = _is_worker(config) or _is_xdist_controller(config)
+    REGISTRY.on_register = _late_registration_xdist if xdist else _late_registration
     if config.getoption("tbstyle") == "auto":
         # one line per wrong answer: pytest's long failure summary is quadratic in failures
         config.option.tbstyle = "no"
     benchmarks = config.stash[BENCHMARKS] = Benchmarks(run)
     if not _is_worker(config):
+        _check_inputs(run)
         thresholds = [parse_threshold(text, benchmarks.figures) for text in run.thresholds]
         _start_controller(config, run, thresholds)
+
+
+def _check_inputs(run: RunConfig) -> None:
+    """What can be known wrong before any call: one line each, a usage-error exit."""
+    from .cache import CacheError, ResponseCache
+    from .reporting.files import check_output
+
+    unknown = sorted(set(run.data) - set(REGISTRY.names()))
+    if unknown:
+        raise pytest.UsageError(
+            f"--llm-data {unknown[0]}=...: unknown benchmark {unknown[0]!r} "
+            f"(known: {', '.join(REGISTRY.names())})"
+        )
+    try:
+        check_output(run.output)
+        if run.cache_path is not None:
+            ResponseCache(run.cache_path).close()
+    except (ValueError, CacheError) as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def _start_controller(config: pytest.Config, run: RunConfig, thresholds: list[Threshold]) -> None:
@@ -233,7 +254,7 @@ def llm_eval(request: pytest.FixtureRequest, llm_sample: SampleKey) -> SampleRun
     upcoming = config.stash[LOOKAHEAD].after(item)
     run = config.stash[RUNTIME].prefetcher.result(item.nodeid, llm_sample, upcoming)
     item.stash[SAMPLE_RUN] = run
-    if run.error is not None and not config.stash[RUN_CONFIG].ignore_errors:
+    if run.error is not None and not config.stash[RUN_CONFIG].ignore_errors:  # redacted
         pytest.fail(f"{run.error_kind} error: {run.error}", pytrace=False)
     return run
 
@@ -244,7 +265,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
     except WrongAnswer as wrong:
-        pytest.fail(str(wrong), pytrace=False)
+        pytest.fail(item.config.stash[RUNTIME].redactor.text(str(wrong)), pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -254,14 +275,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     run = item.stash.get(SAMPLE_RUN, None)
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
         del item.stash[SAMPLE_RUN]  # items live to the end; their conversations need not
-        record = item.config.stash[RUNTIME].record(run, item.nodeid)
-        report.llm_record = record.to_dict()
+        report.llm_record = record = item.config.stash[RUNTIME].record(run, item.nodeid)
         if item.config.pluginmanager.hasplugin("html"):
             from pytest_html import extras
 
             from .reporting.html import sample_extra_html
 
-            report.extras = [*getattr(report, "extras", []), extras.html(sample_extra_html(record))]
+            html = sample_extra_html(SampleRecord.from_dict(record))
+            report.extras = [*getattr(report, "extras", []), extras.html(html)]
     return report
 
 

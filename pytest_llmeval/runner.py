@@ -19,6 +19,7 @@ from .data import DataError, content_hash
 from .errors import JudgeError, ServiceError
 from .prefetch import Engine, Prefetcher
 from .records import Outcome, Sample, SampleRecord, Usage, Verdict, plain, verdict_name
+from .redact import Redactor
 
 if TYPE_CHECKING:
     from .client import ModelClient
@@ -114,6 +115,7 @@ class Runtime:
         self._prefetcher: Prefetcher | None = None
         self._clients: dict[str, ModelClient] = {}
         self._cache: ResponseCache | None = None
+        self.redactor = Redactor([config.endpoint.api_key, config.judge.api_key])
 
     def benchmark(self, name: str) -> Benchmark:
         try:
@@ -141,6 +143,8 @@ class Runtime:
                     else ""
                 )
                 raise InputProblem(f"{name}: {error}{hint}") from None
+            if not loaded:
+                raise InputProblem(f"{name}: no samples in {source or 'the hub copy'}")
             kept = _limit(loaded, self.config.limit)
             gc.freeze()  # loaded once, kept to the end: no need for the GC to walk it again
             self._samples[name] = kept
@@ -190,19 +194,21 @@ class Runtime:
         try:
             await benchmark.generate(sample, ctx)
         except ServiceError as error:
-            run.error, run.error_kind = str(error), "service"
+            run.error, run.error_kind = self.redactor.text(str(error)), "service"
             run.failed_attempts = error.attempts
         except JudgeError as error:
-            run.error, run.error_kind = str(error), "judge"
+            run.error, run.error_kind = self.redactor.text(str(error)), "judge"
         return run
 
-    def record(self, run: SampleRun, nodeid: str) -> SampleRecord:
-        """The run as its record; a scorer that crashes is that sample's error, not the run's."""
+    def record(self, run: SampleRun, nodeid: str) -> dict[str, Any]:
+        """The run as its record, as plain data with the keys redacted; a scorer that crashes
+        is that sample's error, not the run's."""
         try:
-            return build_record(run, nodeid, self.config.ignore_errors)
+            record = build_record(run, nodeid, self.config.ignore_errors)
         except Exception as error:
             run.fail(f"scorer crashed: {error!r}", "scorer")
-            return build_record(run, nodeid, self.config.ignore_errors)
+            record = build_record(run, nodeid, self.config.ignore_errors)
+        return self.redactor.deep(record.to_dict())
 
     def close(self) -> None:
         if self._engine is not None:

@@ -3,6 +3,7 @@ every endpoint answers, so that a wrong URL or key is one line, not 4,000 failed
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .config import Endpoint, RunConfig
+from .redact import Redactor
 
 SERVER = pytest.StashKey[object]()
 PROBE_TIMEOUT_S = 10.0
@@ -63,7 +65,7 @@ def probe(endpoint: Endpoint, role: str) -> None:
             return
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
-            detail = _error_detail(error)
+            detail = Redactor([endpoint.api_key]).text(_error_detail(error))
             suffix = f": {detail}" if detail else ""
             raise pytest.UsageError(
                 f"{role} server {base} rejected the API key (HTTP {error.code}{suffix})"
@@ -71,6 +73,10 @@ def probe(endpoint: Endpoint, role: str) -> None:
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise pytest.UsageError(f"cannot reach the {role} server at {base}: {reason}") from None
+    except http.client.HTTPException as error:  # it answered, but not in HTTP
+        raise pytest.UsageError(
+            f"the {role} server at {base} does not speak HTTP ({type(error).__name__})"
+        ) from None
 
 
 def _error_detail(error: urllib.error.HTTPError) -> str:

@@ -35,6 +35,7 @@ class Reply:
     drop: bool = False  # close the connection without answering
     finish_reason: str | None = None
     usage: tuple[int, int] = (10, 5)
+    stream_cut: bool = False  # a stream that ends before its finish_reason and [DONE]
 
 
 Handler = Callable[[dict[str, Any]], Reply]
@@ -294,9 +295,13 @@ class ScriptedServer:
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n"
         )
-        for event in stream_events(reply, model):
+        events = stream_events(reply, model)
+        for event in events[:-2] if reply.stream_cut else events:
             data = f"data: {json.dumps(event)}\n\n".encode()
             writer.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        if reply.stream_cut:
+            writer.write(b"0\r\n\r\n")
+            return
         done = b"data: [DONE]\n\n"
         writer.write(f"{len(done):x}\r\n".encode() + done + b"\r\n0\r\n\r\n")
 

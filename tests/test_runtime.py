@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import pytest
+
 from pytest_llmeval.benchmarks import REGISTRY, Benchmark
 from pytest_llmeval.config import Endpoint, RunConfig
-from pytest_llmeval.records import Outcome, Sample, Verdict
+from pytest_llmeval.records import Outcome, Sample, SampleRecord, Verdict
 from pytest_llmeval.runner import Benchmarks, InputProblem, Runtime, SampleKey
 from tests.conftest import last_user_text
 from tests.scripted_server import Reply
@@ -30,7 +32,9 @@ class Echo(Benchmark):
         return Verdict(ok, "ok" if ok else "wrong", {"AverageAccuracy": float(ok)})
 
 
-REGISTRY.add(Echo)
+@pytest.fixture(autouse=True)
+def _echo_registered(monkeypatch):
+    monkeypatch.setitem(REGISTRY._classes, Echo.name, Echo)  # for this module only
 
 
 def runtime(base_url: str, **kwargs: Any) -> Runtime:
@@ -66,7 +70,7 @@ def test_runs_become_records_with_verdicts_errors_and_scorer_crashes(serve):
     try:
         samples = rt.samples("runtime_echo")[:3]
         runs = [rt.prefetcher.result(s.id, SampleKey(s, 0), []) for s in samples]
-        records = [rt.record(run, f"node{i}") for i, run in enumerate(runs)]
+        records = [SampleRecord.from_dict(rt.record(run, f"node{i}")) for i, run in enumerate(runs)]
     finally:
         rt.close()
     ok, failed_call, crashed = records

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +39,17 @@ def run_dir_path(output: Path, model: str | None) -> Path:
         suffix += 1
         folder = output / f"{stamp}-{safe_model}-{suffix}"
     return folder
+
+
+def check_output(output: Path) -> None:
+    """The output folder can take run folders: ValueError with one line when it cannot."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValueError(f"--llm-output {output}: cannot write there ({reason})") from None
 
 
 def json_text(data: Any, indent: int | None = None) -> str:

@@ -7,6 +7,7 @@ both. Names are checked when the run starts, so a typo stops it before any call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ def parse_threshold(
     try:
         minimum = float(value)
     except ValueError:
+        minimum = None
+    if minimum is not None and not math.isfinite(minimum):
         minimum = None
     if not sep or minimum is None or not all(parts) or len(parts) > 3:
         raise pytest.UsageError(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ..records import SampleRecord
+from ..redact import printable
 from .table import table_html
 
 MAX_TEXT = 500
@@ -64,7 +65,7 @@ def sample_extra_html(record: SampleRecord) -> str:
         for key, value in record.extra.items()
     ]
     rows = "".join(
-        f"<tr><th>{escape(name)}</th><td><pre>{escape(_cut(str(value)))}</pre></td></tr>"
+        f"<tr><th>{escape(name)}</th><td><pre>{escape(printable(_cut(str(value))))}</pre></td></tr>"
         for name, value in fields
         if value
     )

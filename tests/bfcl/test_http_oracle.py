@@ -190,9 +190,7 @@ def test_a_hostile_model_changes_nothing_outside_the_simulated_state(
 
 
 @pytest.mark.parametrize("mode", ["fc", "prompt"])
-def test_math_calls_that_would_run_for_hours_are_refused_and_the_run_goes_on(
-    pytester, serve, mode
-):
+def test_math_calls_that_would_run_for_hours_are_refused_and_the_run_goes_on(pytester, serve, mode):
     attacks = [
         ("power", {"base": 3, "exponent": 2000000000}),
         ("logarithm", {"value": 2, "base": 3, "precision": 50000000}),
