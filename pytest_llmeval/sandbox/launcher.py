@@ -39,16 +39,17 @@ def _launch():
         return main
     _, status, usage = os.wait4(pid, 0)
     cpu = usage.ru_utime + usage.ru_stime
-    os.write(report_fd, ("exit %d %.6f %d\n" % (status, cpu, usage.ru_maxrss)).encode())
+    os.write(report_fd, f"exit {status} {cpu:.6f} {usage.ru_maxrss}\n".encode())
     code = os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
 
 
 def _run_as_main(path):
     """Run the program as ``python main.py`` would: same ``__main__``, argv, path, traceback."""
-    import __main__
     import os
     import sys
+
+    import __main__
 
     def report(kind, value, trace):  # the traceback starts at the program, not in here
         while trace is not None and trace.tb_frame.f_code.co_filename == "<string>":

@@ -125,7 +125,7 @@ class Sandbox:
         source: str,
         *,
         stdin: str = "",
-        limits: Limits = Limits(),  # noqa: B008 - frozen, so one shared default is safe
+        limits: Limits = Limits(),  # frozen: one shared default is safe
         files: dict[str, str] | None = None,
     ) -> ProgramResult:
         """Run Python `source` as ``main.py`` with `stdin`, beside `files` (relative paths)."""
