@@ -299,6 +299,20 @@ print("spawned")
     assert descendants() == []
 
 
+def test_a_cancelled_run_ends_its_program() -> None:
+    async def scenario() -> None:
+        task = asyncio.create_task(Sandbox().run("import time; time.sleep(30)"))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    started = time.monotonic()
+    asyncio.run(scenario())
+    assert time.monotonic() - started < 3
+    assert descendants() == []
+
+
 def test_programs_run_in_parallel_up_to_the_bound_without_blocking_the_loop() -> None:
     async def scenario() -> tuple[float, int, list[ProgramResult]]:
         sandbox = Sandbox(parallel=2)

@@ -154,7 +154,8 @@ class _Run:
         workdir = None
         report_r, report_w = os.pipe()
         info_r, info_w = os.pipe()
-        fds = [_memfd("stdin", self.stdin)]
+        fds = [_memfd("stdin", self.stdin)]  # with the write ends: ours closed once spawned
+        spawned = False
         try:
             if self.sandbox.isolation == "bwrap":
                 argv, cwd, user = self._bwrap_argv(fds, info_w, report_w), "/", bwrap.host_user()
@@ -182,6 +183,7 @@ class _Run:
                     extra_groups=[] if user is not None else None,
                 )
             finally:
+                spawned = True
                 for fd in (report_w, info_w, *fds):
                     if fd >= 0:
                         os.close(fd)
@@ -189,8 +191,9 @@ class _Run:
             wall = time.monotonic() - started
             report = _read_all(report_r)
         finally:
-            os.close(report_r)
-            os.close(info_r)
+            for fd in (report_r, info_r) if spawned else (report_r, info_r, report_w, info_w, *fds):
+                if fd >= 0:
+                    os.close(fd)
             if self.init_pidfd is not None:
                 os.close(self.init_pidfd)
             if workdir is not None:
@@ -241,6 +244,12 @@ class _Run:
                 return stdout, stderr
         except TimeoutError:
             self._end("timeout")
+        except asyncio.CancelledError:  # the caller gave up: the program must not live on
+            self._end("timeout")
+            with contextlib.suppress(BaseException):
+                async with asyncio.timeout(_GRACE_S):
+                    await watch
+            raise
         try:
             async with asyncio.timeout(_GRACE_S):
                 stdout, stderr, _, _ = await watch
