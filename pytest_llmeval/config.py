@@ -71,6 +71,7 @@ class RunConfig:
     cache_path: Path | None = Path(".llmeval_cache/responses.sqlite3")
     thresholds: tuple[str, ...] = ()
     max_error_rate: float = 0.0
+    max_consecutive_errors: int = 10
     benchmark_options: dict[str, Any] = field(default_factory=dict)
     """Values of the options benchmarks declare, by dest (``llm_bfcl_mode``), parsed."""
     serve: ServerSettings | None = None
@@ -139,6 +140,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-no-cache", "do not read or write the response cache", kind="bool"),
     Option("--llm-threshold", "gate: DATASET[:METRIC][:SUBSET]=MIN, repeatable", kind="list"),
     Option("--llm-max-error-rate", "gate: tolerated share of failed calls", default="0"),
+    Option(
+        "--llm-max-consecutive-errors",
+        "stop the run after N samples in a row fail with the same error (0: never)",
+        default="10",
+    ),
     Option("--llm-judge-model", "judge model for SimpleQA-style benchmarks", env="LLM_JUDGE_MODEL"),
     Option("--llm-judge-base-url", "judge base URL (default: --llm-base-url)"),
     Option(
@@ -336,6 +342,9 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         cache_path=None if raw["llm_no_cache"] else Path(raw["llm_cache"]),
         thresholds=tuple(raw["llm_threshold"]),
         max_error_rate=_number(raw["llm_max_error_rate"], "llm-max-error-rate", float, 0.0),
+        max_consecutive_errors=_number(
+            raw["llm_max_consecutive_errors"], "llm-max-consecutive-errors", int, 0
+        ),
         benchmark_options=benchmark_options,
         serve=serve_settings(local),
         serve_judge=bool(local["llm_serve_judge"]),

@@ -252,7 +252,12 @@ def llm_eval(request: pytest.FixtureRequest, llm_sample: SampleKey) -> SampleRun
     config = request.config
     item = request.node
     upcoming = config.stash[LOOKAHEAD].after(item)
-    run = config.stash[RUNTIME].prefetcher.result(item.nodeid, llm_sample, upcoming)
+    runtime = config.stash[RUNTIME]
+    run = runtime.prefetcher.result(item.nodeid, llm_sample, upcoming)
+    if runtime.stop_reason is not None:
+        request.session.shouldstop = f"pytest-llmeval stopped the run: {runtime.stop_reason}"
+        if run.error_kind == "stopped":
+            pytest.skip("the run was stopped")
     item.stash[SAMPLE_RUN] = run
     if run.error is not None and not config.stash[RUN_CONFIG].ignore_errors:  # redacted
         pytest.fail(f"{run.error_kind} error: {run.error}", pytrace=False)

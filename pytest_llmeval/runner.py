@@ -116,6 +116,9 @@ class Runtime:
         self._clients: dict[str, ModelClient] = {}
         self._cache: ResponseCache | None = None
         self.redactor = Redactor([config.endpoint.api_key, config.judge.api_key])
+        self._streak: tuple[str | None, int] = (None, 0)
+        self.stop_reason: str | None = None
+        """Set when the service is plainly broken: the same error, sample after sample."""
 
     def benchmark(self, name: str) -> Benchmark:
         try:
@@ -191,6 +194,9 @@ class Runtime:
 
         ctx = RunContext(self.client("model"), judge, key.repeat, tag=tag)
         run = SampleRun(sample, key.repeat, benchmark, ctx.outcome)
+        if self.stop_reason is not None:
+            run.error, run.error_kind = "not run: the run was stopped", "stopped"
+            return run
         try:
             await benchmark.generate(sample, ctx)
         except ServiceError as error:
@@ -198,7 +204,16 @@ class Runtime:
             run.failed_attempts = error.attempts
         except JudgeError as error:
             run.error, run.error_kind = self.redactor.text(str(error)), "judge"
+        self._count_streak(run.error)
         return run
+
+    def _count_streak(self, error: str | None) -> None:
+        same, count = self._streak
+        count = count + 1 if error is not None and error == same else int(error is not None)
+        self._streak = (error, count)
+        limit = self.config.max_consecutive_errors
+        if limit and count >= limit and self.stop_reason is None:
+            self.stop_reason = f"{count} samples in a row failed with: {error}"
 
     def record(self, run: SampleRun, nodeid: str) -> dict[str, Any]:
         """The run as its record, as plain data with the keys redacted; a scorer that crashes
@@ -255,7 +270,7 @@ def build_record(run: SampleRun, nodeid: str, ignore_errors: bool) -> SampleReco
         latency_s=round(sum(r.latency_s for r in responses), 4),
         attempts=sum(r.attempts for r in responses) + run.failed_attempts,
         cached=bool(outcome.responses) and all(r.cached for r in responses),
-        messages=outcome.messages or sample.messages,
+        messages=_sent(outcome.messages or sample.messages),
         response=outcome.final.reply(),
         responses=[r.reply() for r in outcome.responses] if len(outcome.responses) > 1 else [],
         extracted=plain(verdict.extracted),
@@ -263,3 +278,11 @@ def build_record(run: SampleRun, nodeid: str, ignore_errors: bool) -> SampleReco
         labels=plain(sample.meta.get("labels", {})),
         extra=plain(outcome.extra),
     )
+
+
+def _sent(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation without its final assistant message, which `response` holds: a long
+    reply is stored once."""
+    if messages and messages[-1].get("role") == "assistant":
+        return messages[:-1]
+    return messages

@@ -217,3 +217,40 @@ def test_the_sample_header_carries_no_key_or_control_characters(serve, llmeval, 
     assert len(sent) == 30
     assert all(value.startswith("aime25/AIME2025-") for value in sent)
     assert all(SECRET not in value and value.isprintable() for value in sent)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(status=401, error="invalid key for chat"),
+        Reply(status=404, error="model 'scripted' does not exist"),
+        Reply(raw_body=b"<html>gateway</html>"),
+    ],
+    ids=["401", "404", "html"],
+)
+def test_a_broken_service_stops_the_run_with_one_line(serve, llmeval, reply):
+    server = serve(lambda request: reply)
+    run = llmeval(server.base_url, "--llm-retries=1", "--llm-concurrency=1")
+    assert run.ret == pytest.ExitCode.INTERRUPTED, run.text
+    stops = [line for line in run.result.outlines if "pytest-llmeval stopped the run" in line]
+    assert len(stops) == 1
+    assert "10 samples in a row failed with:" in stops[0]
+    samples = run.samples()
+    assert 8 <= len(samples) <= 10  # the samples tested so far are kept (two run ahead)
+    assert all(s["verdict"] == "error" for s in samples)
+    assert len(server.requests) <= 2 * (len(samples) + 2)  # retries=1: two tries a sample
+    assert run.report()["rows"]
+
+
+def test_the_stop_can_be_turned_off(serve, llmeval):
+    server = serve(lambda request: Reply(status=401, error="no"))
+    run = llmeval(server.base_url, "--llm-retries=0", "--llm-max-consecutive-errors=0")
+    assert len(run.samples()) == 30
+
+
+def test_a_long_reply_is_stored_once(serve, llmeval):
+    long_text = "x" * 2_000_000 + " So \\boxed{24}."
+    server = serve(lambda request: Reply(text=long_text))
+    run = llmeval(server.base_url, "-k", "AIME2025-I-0")
+    size = (run.run_dir / "samples.jsonl").stat().st_size
+    assert 2_000_000 < size < 2_100_000

@@ -284,10 +284,7 @@ def test_samples_jsonl_has_one_full_record_per_sample(mixed_run):
         "category": "default",
         "sample_id": "AIME2025-I-0",
         "repeat": 0,
-        "messages": [
-            {"role": "user", "content": prompt},
-            {"role": "assistant", "content": "So \\boxed{24}."},
-        ],
+        "messages": [{"role": "user", "content": prompt}],  # the reply is in "response" only
         "response": {
             "text": "So \\boxed{24}.",
             "reasoning": "",
