@@ -163,7 +163,7 @@ class ModelClient:
         body = self.request_body(messages, tools, overrides)
         if self.cache is None:
             return await self._with_retries(body, headers)
-        key = request_key(str(self._openai.base_url), self.endpoint.model or "", body, salt)
+        key = request_key(self.endpoint.cache_scope, self.endpoint.model or "", body, salt)
         stored = self.cache.get(key)
         if stored is not None:
             return _from_stored(stored)

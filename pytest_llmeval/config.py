@@ -41,6 +41,15 @@ class Endpoint:
     base_url: str | None
     api_key: str | None = field(default=None, repr=False)
     generation: dict[str, Any] = field(default_factory=dict)
+    scope: str | None = None
+    """What the response cache keys on besides the model and the request: the base URL by
+    default; a served local model's file, so a new port does not lose the cache."""
+
+    @property
+    def cache_scope(self) -> str:
+        if self.scope:
+            return self.scope
+        return (self.base_url or "").rstrip("/") + "/"  # as the SDK spells it (older caches)
 
     def public(self) -> dict[str, Any]:
         """What may be shown or stored: everything but the key."""

@@ -171,8 +171,8 @@ def pytest_configure_node(node: Any) -> None:
     """xdist: workers use the endpoints the controller settled on (e.g. a served model)."""
     run = node.config.stash[RUN_CONFIG]
     node.workerinput[ENDPOINTS_KEY] = {
-        "endpoint": {"model": run.endpoint.model, "base_url": run.endpoint.base_url},
-        "judge": {"model": run.judge.model, "base_url": run.judge.base_url},
+        role: {"model": e.model, "base_url": e.base_url, "scope": e.scope}
+        for role, e in (("endpoint", run.endpoint), ("judge", run.judge))
     }
 
 

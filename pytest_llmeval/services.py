@@ -40,10 +40,11 @@ def _serve(config: pytest.Config, run: RunConfig, run_dir: Path) -> RunConfig:
     except ServerStartError as error:
         raise pytest.UsageError(f"--llm-serve: {error}") from None
     model = run.endpoint.model or run.serve.name
-    endpoint = replace(run.endpoint, model=model, base_url=server.base_url)
+    scope = f"llama-server/{run.serve.model_path.name}"  # not its port: a rerun resumes
+    endpoint = replace(run.endpoint, model=model, base_url=server.base_url, scope=scope)
     judge = run.judge
     if run.serve_judge:
-        judge = replace(judge, model=judge.model or model, base_url=server.base_url)
+        judge = replace(judge, model=judge.model or model, base_url=server.base_url, scope=scope)
     return replace(run, endpoint=endpoint, judge=judge)
 
 

@@ -71,6 +71,25 @@ def test_client_answers_a_repeated_request_from_the_cache(serve, tmp_path):
     cache.close()
 
 
+def test_a_served_model_on_a_new_port_answers_from_the_cache(serve, tmp_path):
+    """--llm-serve gives the model a new port every run: the cache keys on its file instead."""
+    first, second = serve(lambda r: Reply(text="1")), serve(lambda r: Reply(text="2"))
+    cache = ResponseCache(tmp_path / "c.sqlite3")
+
+    async def ask(base_url: str) -> str:
+        endpoint = Endpoint("m", base_url, scope="llama-server/model.gguf")
+        client = ModelClient(endpoint, timeout=5, retries=0, cache=cache)
+        try:
+            return (await client.chat(BODY["messages"])).text
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(ask(first.base_url)) == "1"
+    assert asyncio.run(ask(second.base_url)) == "1"  # from the cache
+    assert (len(first.requests), len(second.requests)) == (1, 0)
+    cache.close()
+
+
 WRITER = textwrap.dedent(
     """
     import sys
