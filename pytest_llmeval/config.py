@@ -75,6 +75,7 @@ class RunConfig:
     stream: bool = False
     ignore_errors: bool = False
     concurrency: int = 32
+    report_only: bool = False
     output: Path = Path("llmeval_results")
     data: dict[str, str] = field(default_factory=dict)
     cache_path: Path | None = Path(".llmeval_cache/responses.sqlite3")
@@ -135,6 +136,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-retries", "retries on 429/5xx/timeouts/connection errors", default="5"),
     Option("--llm-stream", "stream responses", kind="bool"),
     Option("--llm-ignore-errors", "score failed calls as 0 (counted in Errors)", kind="bool"),
+    Option(
+        "--llm-report-only",
+        "exit 0 once the evaluation ran: wrong answers and failed calls are reported, not failed",
+        kind="bool",
+    ),
     Option(
         "--llm-sample-header",
         "send X-LLMEval-Sample: DATASET/ID/rREPEAT with each call (to match server logs)",
@@ -263,6 +269,15 @@ def _check_url(value: str | None, dest: str) -> None:
         )
 
 
+def _concurrency(config: pytest.Config, raw: dict[str, Any], serve: Any) -> int:
+    """--llm-concurrency; with --llm-serve and none given, the server's slots: more calls
+    than slots only queue, and every conversation then advances slowly."""
+    given = config.getoption("llm_concurrency") is not None or config.getini("llm_concurrency")
+    if serve is not None and not given:
+        return int(serve.slots)
+    return _number(raw["llm_concurrency"], "llm-concurrency", int, 1)
+
+
 def positive_int(value: Any, flag: str) -> int:
     return _number(value, flag.lstrip("-"), int, 1)
 
@@ -336,6 +351,7 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
     from .local.server import SERVE_OPTIONS, serve_settings
 
     local = {opt.dest: read_option(config, opt) for opt in SERVE_OPTIONS}
+    serve = serve_settings(local)
     return RunConfig(
         endpoint=endpoint,
         judge=judge,
@@ -345,7 +361,8 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         retries=_number(raw["llm_retries"], "llm-retries", int, 0),
         stream=bool(raw["llm_stream"]),
         ignore_errors=bool(raw["llm_ignore_errors"]),
-        concurrency=_number(raw["llm_concurrency"], "llm-concurrency", int, 1),
+        concurrency=_concurrency(config, raw, serve),
+        report_only=bool(raw["llm_report_only"]),
         output=Path(raw["llm_output"]),
         data=_pairs(raw["llm_data"], "--llm-data"),
         cache_path=None if raw["llm_no_cache"] else Path(raw["llm_cache"]),
@@ -355,7 +372,7 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
             raw["llm_max_consecutive_errors"], "llm-max-consecutive-errors", int, 0
         ),
         benchmark_options=benchmark_options,
-        serve=serve_settings(local),
+        serve=serve,
         serve_judge=bool(local["llm_serve_judge"]),
         sample_header=bool(raw["llm_sample_header"]),
     )

@@ -36,6 +36,10 @@ class LookAhead:
         self._started: set[int] = set()
         self._queue = _xdist_queue(session.config)
 
+    def keys(self) -> list[SampleKey]:
+        """Every sample item this process collected, in order."""
+        return [key for item in self._order if (key := sample_key(item)) is not None]
+
     def after(self, item: pytest.Item) -> list[tuple[str, SampleKey]]:
         """The sample items after this one that have not been handed out yet."""
         upcoming = self._from_queue() if self._queue is not None else self._from_order(item)

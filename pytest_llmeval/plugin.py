@@ -239,7 +239,8 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
     config = session.config
     run = config.stash.get(RUN_CONFIG, None)
     if RUNTIME in config.stash and run is not None:
-        config.stash[LOOKAHEAD] = LookAhead(session, items, 2 * run.concurrency)
+        lookahead = config.stash[LOOKAHEAD] = LookAhead(session, items, 2 * run.concurrency)
+        config.stash[RUNTIME].select(lookahead.keys())
         # Samples and items live until the end: keep the garbage collector from walking
         # them again at every collection (thousands of items, each with its conversation).
         gc.freeze()

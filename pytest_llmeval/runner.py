@@ -159,6 +159,13 @@ class Runtime:
             }
         return self._samples[name]
 
+    def select(self, keys: list[SampleKey]) -> None:
+        """The items this process will run, counted per subset (a partial run says what is
+        missing)."""
+        for key in keys:
+            selected = self.sources[key.sample.dataset].setdefault("selected", {})
+            selected[key.sample.subset] = selected.get(key.sample.subset, 0) + 1
+
     # -- services ----------------------------------------------------------------------------
     def client(self, role: str) -> ModelClient:
         from .client import ModelClient  # the HTTP stack only when a call is to be made

@@ -254,3 +254,55 @@ def test_a_long_reply_is_stored_once(serve, llmeval):
     run = llmeval(server.base_url, "-k", "AIME2025-I-0")
     size = (run.run_dir / "samples.jsonl").stat().st_size
     assert 2_000_000 < size < 2_100_000
+
+
+def test_report_only_exits_0_once_the_evaluation_ran(serve, llmeval):
+    server = serve(
+        lambda request: (
+            Reply(text="So \\boxed{999}.")
+            if "2^{10}" in last_user_text(request)
+            else Reply(status=400, error="no")
+        )
+    )
+    plain = llmeval(server.base_url, "--llm-retries=0", "--llm-max-consecutive-errors=0")
+    assert plain.ret == pytest.ExitCode.TESTS_FAILED
+    report_only = llmeval(
+        server.base_url, "--llm-retries=0", "--llm-max-consecutive-errors=0", "--llm-report-only"
+    )
+    assert report_only.ret == pytest.ExitCode.OK
+    assert "| scripted | aime25" in report_only.text
+
+
+def test_an_interrupted_run_says_it_is_partial_and_writes_its_files(serve, pytester):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import AIME_MODULE
+
+    server = serve(lambda request: Reply(text="So \\boxed{1}.", delay=0.2))
+    pytester.makepyfile(test_bench_aime25=AIME_MODULE)
+    output = pytester.path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--llm-data=aime25={AIME_DATA}",
+         f"--llm-output={output}", "--llm-model=m", f"--llm-base-url={server.base_url}",
+         "--llm-concurrency=1", "--llm-no-cache"],
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        files = list(output.glob("*/samples.jsonl"))
+        if files and len(files[0].read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    text, _ = process.communicate(timeout=60)
+    (run_dir,) = output.iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    partial = report["meta"]["partial"]["aime25"]
+    assert partial["AIME2025-II"] == {"ran": 0, "selected": 15}
+    assert 3 <= partial["AIME2025-I"]["ran"] < 15
+    ran = len((run_dir / "samples.jsonl").read_text().splitlines())
+    assert ran == partial["AIME2025-I"]["ran"]
+    assert "PARTIAL RUN: aime25: 1 subsets did not run, 2 are incomplete" in text

@@ -30,6 +30,36 @@ if TYPE_CHECKING:
 __all__ = ["Controller", "run_dir_path"]
 
 
+def partial_run(
+    sources: dict[str, dict[str, Any]], records: list[SampleRecord]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Per dataset, the subsets whose selected samples did not all run (an interrupted run):
+    {dataset: {subset: {"ran": k, "selected": n}}}."""
+    ran: dict[tuple[str, str], int] = {}
+    for record in records:
+        ran[record.dataset, record.subset] = ran.get((record.dataset, record.subset), 0) + 1
+    partial: dict[str, dict[str, dict[str, int]]] = {}
+    for dataset, source in sorted(sources.items()):
+        for subset, selected in source.get("selected", {}).items():
+            done = ran.get((dataset, subset), 0)
+            if done < selected:
+                partial.setdefault(dataset, {})[subset] = {"ran": done, "selected": selected}
+    return partial
+
+
+def partial_lines(partial: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    lines = []
+    for dataset, subsets in partial.items():
+        missing = [s for s, n in subsets.items() if n["ran"] == 0]
+        short = ", ".join(f"{s} {n['ran']}/{n['selected']}" for s, n in subsets.items())
+        lines.append(
+            f"PARTIAL RUN: {dataset}: {len(missing)} subsets did not run, "
+            f"{len(subsets)} are incomplete ({short}); its OVERALL and official rows cover "
+            "only what ran"
+        )
+    return lines
+
+
 def plugin_version() -> str:
     try:
         return metadata.version("pytest-llmeval")
@@ -62,6 +92,7 @@ class Controller:
         self.other_failures = 0
         self.started = time.time()
         self._samples = SamplesFile(run_dir / "samples.jsonl")
+        self.partial: dict[str, dict[str, dict[str, int]]] = {}
 
     def settle(self, run_config: RunConfig) -> None:
         """The endpoints as served and probed at session start (what report.json records)."""
@@ -105,7 +136,10 @@ class Controller:
                 self.thresholds, self.rows, self._error_counts(), self.run_config.max_error_rate
             )
         session.exitstatus = self._exit_status(session.exitstatus)
-        if self.records or self.usage_problems:
+        self.partial = partial_run(self.sources, self.records)
+        selected = any(source.get("selected") for source in self.sources.values())
+        if self.records or self.usage_problems or (selected and not self.usage_problems):
+            self._samples.touch()  # an interrupted run still has its (maybe empty) records
             write_reports(self.run_dir, self.rows, self._meta(session.exitstatus))
 
     def _error_counts(self) -> dict[str, tuple[int, int]]:
@@ -124,7 +158,11 @@ class Controller:
             pytest.ExitCode.USAGE_ERROR,
         ):
             return status
-        if self.gate_lines is None or self.other_failures:
+        if self.other_failures:
+            return status  # a test that is not a sample failed: plain pytest semantics
+        if self.gate_lines is None:
+            if self.run_config.report_only and self.records:
+                return pytest.ExitCode.OK  # the evaluation ran; the table says how well
             return status  # plain pytest semantics: any wrong answer is a failed test
         return pytest.ExitCode.TESTS_FAILED if self.gate_lines else pytest.ExitCode.OK
 
@@ -142,6 +180,7 @@ class Controller:
             "finished": dt.datetime.now(dt.UTC).isoformat(),
             "wall_s": round(time.time() - self.started, 3),
             "command": self._command(),
+            "partial": self.partial,
             "thresholds": [t.text for t in self.thresholds],
             "gate_shortfalls": self.gate_lines,
             "usage_errors": self.usage_problems,
@@ -168,10 +207,12 @@ class Controller:
             terminalreporter.write_sep("=", "collection errors")
             for text in self.collect_errors:
                 terminalreporter.write_line(text, red=True)
-        if not self.records:
+        if not self.records and not self.partial:
             return
         terminalreporter.write_sep("=", f"pytest-llmeval: {self.run_config.endpoint.model}")
         write(format_table(self.rows))
+        for line in partial_lines(self.partial):
+            terminalreporter.write_line(line, yellow=True, bold=True)
         for line in usage_lines(usage_summary(self.records)):
             write(line)
         write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")

@@ -77,6 +77,10 @@ class SamplesFile:
         self._handle.write(json_text(record) + "\n")
         self._handle.flush()
 
+    def touch(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch()
+
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
