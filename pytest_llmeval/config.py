@@ -76,6 +76,7 @@ class RunConfig:
     ignore_errors: bool = False
     concurrency: int = 32
     report_only: bool = False
+    progress_s: float = 10.0
     output: Path = Path("llmeval_results")
     data: dict[str, str] = field(default_factory=dict)
     cache_path: Path | None = Path(".llmeval_cache/responses.sqlite3")
@@ -147,6 +148,7 @@ OPTIONS: tuple[Option, ...] = (
         kind="bool",
     ),
     Option("--llm-concurrency", "requests in flight per process", default="32"),
+    Option("--llm-progress", "seconds between progress lines (0: none)", default="10"),
     Option(
         "--llm-output", "folder for run reports (one sub-folder per run)", default="llmeval_results"
     ),
@@ -363,6 +365,7 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         ignore_errors=bool(raw["llm_ignore_errors"]),
         concurrency=_concurrency(config, raw, serve),
         report_only=bool(raw["llm_report_only"]),
+        progress_s=_number(raw["llm_progress"], "llm-progress", float, 0.0),
         output=Path(raw["llm_output"]),
         data=_pairs(raw["llm_data"], "--llm-data"),
         cache_path=None if raw["llm_no_cache"] else Path(raw["llm_cache"]),

@@ -29,6 +29,7 @@ RUNTIME = pytest.StashKey[Runtime]()
 LOOKAHEAD = pytest.StashKey[LookAhead]()
 CONTROLLER = pytest.StashKey[Controller]()
 SAMPLE_RUN = pytest.StashKey[SampleRun]()
+PROGRESS = pytest.StashKey[Any]()
 ENDPOINTS_KEY = "llmeval_endpoints"
 USAGE_PREFIX = "pytest-llmeval: "
 
@@ -240,7 +241,16 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
     run = config.stash.get(RUN_CONFIG, None)
     if RUNTIME in config.stash and run is not None:
         lookahead = config.stash[LOOKAHEAD] = LookAhead(session, items, 2 * run.concurrency)
-        config.stash[RUNTIME].select(lookahead.keys())
+        runtime = config.stash[RUNTIME]
+        runtime.select(lookahead.keys())
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if run.progress_s and reporter is not None and not _is_worker(config):
+            from .progress import ProgressLine
+
+            line = config.stash[PROGRESS] = ProgressLine(
+                runtime.progress, lambda text: reporter.write_line(text), run.progress_s
+            )
+            line.start()
         # Samples and items live until the end: keep the garbage collector from walking
         # them again at every collection (thousands of items, each with its conversation).
         gc.freeze()
@@ -307,6 +317,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     REGISTRY.on_register = None
+    if PROGRESS in config.stash:
+        config.stash[PROGRESS].stop()
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
         runtime.close()

@@ -18,6 +18,7 @@ from .config import Endpoint, RunConfig
 from .data import DataError, content_hash
 from .errors import JudgeError, ServiceError
 from .prefetch import Engine, Prefetcher
+from .progress import Progress
 from .records import Outcome, Sample, SampleRecord, Usage, Verdict, plain, verdict_name
 from .redact import Redactor
 
@@ -116,6 +117,7 @@ class Runtime:
         self._clients: dict[str, ModelClient] = {}
         self._cache: ResponseCache | None = None
         self.redactor = Redactor([config.endpoint.api_key, config.judge.api_key])
+        self.progress = Progress()
         self._streak: tuple[str | None, int] = (None, 0)
         self.stop_reason: str | None = None
         """Set when the service is plainly broken: the same error, sample after sample."""
@@ -162,6 +164,7 @@ class Runtime:
     def select(self, keys: list[SampleKey]) -> None:
         """The items this process will run, counted per subset (a partial run says what is
         missing)."""
+        self.progress.total += len(keys)
         for key in keys:
             selected = self.sources[key.sample.dataset].setdefault("selected", {})
             selected[key.sample.subset] = selected.get(key.sample.subset, 0) + 1
@@ -204,6 +207,7 @@ class Runtime:
         if self.stop_reason is not None:
             run.error, run.error_kind = "not run: the run was stopped", "stopped"
             return run
+        self.progress.in_flight += 1
         try:
             await benchmark.generate(sample, ctx)
         except ServiceError as error:
@@ -211,6 +215,12 @@ class Runtime:
             run.failed_attempts = error.attempts
         except JudgeError as error:
             run.error, run.error_kind = self.redactor.text(str(error)), "judge"
+        finally:
+            self.progress.in_flight -= 1
+            self.progress.done += 1
+            self.progress.completion_tokens += sum(
+                r.usage.completion_tokens for r in ctx.outcome.responses
+            )
         self._count_streak(run.error)
         return run
 

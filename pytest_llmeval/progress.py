@@ -1,0 +1,58 @@
+"""A progress line for long runs: samples done as they finish (not in test order), calls in
+flight, tokens per second and the time left, every few seconds on the terminal."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Progress:
+    """Counted by the runtime as calls start and samples finish (from the engine's thread)."""
+
+    total: int = 0
+    done: int = 0
+    in_flight: int = 0
+    completion_tokens: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.completion_tokens / elapsed
+        left = self.total - self.done
+        eta = f"{_duration(elapsed / self.done * left)}" if self.done else "?"
+        return (
+            f"llmeval: {self.done}/{self.total} samples done, {self.in_flight} in flight, "
+            f"{rate:.1f} tokens/s out, {_duration(elapsed)} elapsed, ETA {eta}"
+        )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+class ProgressLine:
+    """Writes `progress.line()` every `interval` seconds while samples remain."""
+
+    def __init__(self, progress: Progress, write: Callable[[str], None], interval: float) -> None:
+        self._progress = progress
+        self._write = write
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="llmeval-progress", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            if self._progress.done >= self._progress.total:
+                return
+            self._write(self._progress.line())
+
+    def stop(self) -> None:
+        self._stop.set()
