@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from pytest_llmeval.benchmarks import REGISTRY
+from pytest_llmeval.config import build_run_config
+from pytest_llmeval.local.presets import CACHE_ENV_VAR, DEFAULT_PRESET, cache_dir
 from tests.scripted_server import Reply
+from tests.test_e2e_local import _not_set_up
+
+NOT_SET_UP = _not_set_up()
+REAL_CACHE = cache_dir()  # before pytester moves HOME
 
 
 def test_a_long_run_shows_progress_as_samples_finish(serve, llmeval):
@@ -32,18 +41,9 @@ def test_no_progress_line_when_turned_off(serve, llmeval):
     assert not [line for line in run.result.outlines if line.startswith("llmeval: ")]
 
 
-def test_a_served_model_gets_as_many_calls_as_it_has_slots(pytester):
-    import pytest
-
-    from pytest_llmeval.benchmarks import REGISTRY
-    from pytest_llmeval.config import build_run_config
-    from pytest_llmeval.local.presets import DEFAULT_PRESET, NotSetUpError
-    from pytest_llmeval.local.server import resolve_binary, resolve_model
-
-    try:
-        resolve_binary(), resolve_model(DEFAULT_PRESET)
-    except NotSetUpError as error:
-        pytest.skip(f"local model not set up: {error}")
+@pytest.mark.skipif(NOT_SET_UP is not None, reason=f"local model: {NOT_SET_UP}")
+def test_a_served_model_gets_as_many_calls_as_it_has_slots(pytester, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV_VAR, str(REAL_CACHE))
 
     def concurrency(*args: str) -> int:
         config = pytester.parseconfig(f"--llm-serve={DEFAULT_PRESET}", *args)
