@@ -154,7 +154,7 @@ class Runtime:
             gc.freeze()  # loaded once, kept to the end: no need for the GC to walk it again
             self._samples[name] = kept
             self.sources[name] = {
-                "source": source or "hub",
+                "source": benchmark.source_label(source),
                 "samples": len(kept),
                 "content_hash": content_hash((s.id, s.messages, s.target) for s in kept),
                 "load_s": round(time.perf_counter() - started, 3),

@@ -133,6 +133,10 @@ class Benchmark:
         single = local.pop("", None)
         return local if single is None else self.group(single, path)
 
+    def source_label(self, source: str | None) -> str:
+        """Where the data came from, for report.json: the --llm-data path or the hub id."""
+        return source or f"hub:{self.hub_path}"
+
     def group(self, rows: list[dict[str, Any]], source: Path) -> Rows:
         """Rows of one file by subset: the default keeps them all in the only subset."""
         if len(self.subsets) == 1:

@@ -134,6 +134,16 @@ class BfclV3(Benchmark):
         return CATEGORIES.get(subset, "default")
 
     # -- data ------------------------------------------------------------------------------
+    def source_label(self, source: str | None) -> str:
+        if source:
+            return source
+        folder = installed_data_dir()
+        if folder is None:
+            return f"hub:{HUB_REPO}"
+        from importlib import metadata
+
+        return f"bfcl-eval {metadata.version('bfcl-eval')} package ({folder})"
+
     def load(self, source: str | None) -> list[Sample]:
         folder = Path(source) if source else installed_data_dir() or _hub_data_dir()
         if not folder.is_dir():
