@@ -247,9 +247,11 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
         if run.progress_s and reporter is not None and not _is_worker(config):
             from .progress import ProgressLine
 
-            line = config.stash[PROGRESS] = ProgressLine(
-                runtime.progress, lambda text: reporter.write_line(text), run.progress_s
-            )
+            def write(text: str) -> None:
+                reporter.write_line(text)
+                reporter.flush()  # from this thread, nothing else would flush it soon
+
+            line = config.stash[PROGRESS] = ProgressLine(runtime.progress, write, run.progress_s)
             line.start()
         # Samples and items live until the end: keep the garbage collector from walking
         # them again at every collection (thousands of items, each with its conversation).

