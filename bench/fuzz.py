@@ -44,8 +44,9 @@ def run(label: str, url: str, args: list[str], timeout: float) -> list[object]:
         reported = sum(1 for _ in (run_dir / "samples.jsonl").open(encoding="utf-8"))
     items = next((w for w in text.split() if w.isdigit()), "?")
     summary = [line for line in text.splitlines() if " passed" in line or " failed" in line]
-    return [label, summary[-1].strip("= ") if summary else "?", reported,
-            text.count("INTERNALERROR"), "yes" if finished else "NO (hang)", status, items]  # fmt: skip
+    said = summary[-1].strip("= ") if summary else "?"
+    hung = "yes" if finished else "NO (hang)"
+    return [label, said, reported, text.count("INTERNALERROR"), hung, status, items]
 
 
 def main() -> None:
