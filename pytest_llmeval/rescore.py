@@ -1,0 +1,90 @@
+"""Re-score a finished run from its records with the current scorers: no model call.
+
+For users who fix a scorer or compare two: the records hold what the model sent (every reply,
+the conversation, the decoded multi-turn steps, the judge's grade), the samples are reloaded
+from the data the run used, and a new run folder gets the new verdicts and table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .benchmarks import REGISTRY
+from .records import Outcome, Response, SampleRecord, ToolCall, plain, verdict_name
+from .reporting.files import SamplesFile, run_dir_path, write_reports
+from .reporting.rows import build_rows
+
+
+class RescoreError(Exception):
+    """A run folder that cannot be re-scored; the message is one line."""
+
+
+def read_run(run_dir: Path) -> tuple[dict[str, Any], list[SampleRecord]]:
+    try:
+        report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+        lines = (run_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+        records = [SampleRecord.from_dict(json.loads(line)) for line in lines if line.strip()]
+    except (OSError, ValueError, TypeError) as error:
+        raise RescoreError(f"{run_dir}: not a finished run folder ({error})") from None
+    return report, records
+
+
+def _response(reply: dict[str, Any]) -> Response:
+    calls = [ToolCall(**call) for call in reply.get("tool_calls") or []]
+    return Response(reply.get("text") or "", reply.get("reasoning") or "", calls,
+                    reply.get("finish_reason"))  # fmt: skip
+
+
+def _outcome(record: SampleRecord) -> Outcome:
+    replies = record.responses or ([record.response] if record.response else [])
+    responses = [_response(reply) for reply in replies]
+    messages = [*record.messages, *([responses[-1].message()] if responses else [])]
+    return Outcome(responses=responses, messages=messages, extra=dict(record.extra))
+
+
+def _source(entry: dict[str, Any]) -> str | None:
+    source = str(entry.get("source", ""))
+    return None if source.startswith(("hub:", "bfcl-eval ")) or source == "hub" else source
+
+
+def rescore(run_dir: Path, output: Path | None = None) -> Path:
+    """The re-scored run's folder (under `output`, default beside the run)."""
+    report, records = read_run(run_dir)
+    meta = report.get("meta", {})
+    options, repeats = meta.get("options") or {}, int(meta.get("repeats") or 1)
+    benchmarks, samples = {}, {}
+    for name in sorted({r.dataset for r in records}):
+        benchmark = REGISTRY.get(name)(options, repeats)
+        source = _source(meta.get("datasets", {}).get(name, {}))
+        benchmarks[name] = benchmark
+        samples[name] = {s.id: s for s in benchmark.load(source)}
+    rescored = []
+    for record in records:
+        sample = samples[record.dataset].get(record.sample_id)
+        if record.error is not None or sample is None:
+            rescored.append(record)  # a failed call has nothing to score; kept as it was
+            continue
+        verdict = benchmarks[record.dataset].verdict(sample, _outcome(record))
+        rescored.append(
+            replace(
+                record,
+                verdict=verdict_name(verdict.passed, None, verdict.tags),
+                passed=verdict.passed,
+                reason=verdict.reason,
+                metrics=verdict.metrics,
+                tags=verdict.tags,
+                extracted=plain(verdict.extracted),
+            )
+        )
+    model = (meta.get("model") or {}).get("model") or "model"
+    folder = run_dir_path(output or run_dir.parent, f"{model}-rescored")
+    file = SamplesFile(folder / "samples.jsonl")
+    for record in rescored:
+        file.append(record.to_dict())
+    file.close()
+    rows = build_rows(model, rescored, benchmarks)
+    write_reports(folder, rows, {**meta, "rescored_from": str(run_dir)})
+    return folder
