@@ -247,12 +247,14 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
         if run.progress_s and reporter is not None and not _is_worker(config):
             from .progress import ProgressLine
 
-            def write(text: str) -> None:
-                reporter.write_line(text)
-                reporter.flush()  # from this thread, nothing else would flush it soon
+            capture = config.pluginmanager.get_plugin("capturemanager")
 
-            line = config.stash[PROGRESS] = ProgressLine(runtime.progress, write, run.progress_s)
-            line.start()
+            def write(text: str) -> None:
+                with capture.global_and_fixture_disabled():  # a test is waiting: show it
+                    reporter.write_line(text)
+                    reporter.flush()
+
+            config.stash[PROGRESS] = ProgressLine(runtime.progress, write, run.progress_s)
         # Samples and items live until the end: keep the garbage collector from walking
         # them again at every collection (thousands of items, each with its conversation).
         gc.freeze()
@@ -266,7 +268,10 @@ def llm_eval(request: pytest.FixtureRequest, llm_sample: SampleKey) -> SampleRun
     item = request.node
     upcoming = config.stash[LOOKAHEAD].after(item)
     runtime = config.stash[RUNTIME]
-    run = runtime.prefetcher.result(item.nodeid, llm_sample, upcoming)
+    line = config.stash.get(PROGRESS, None)
+    waiting = line.tick if line is not None else None
+    every = min(config.stash[RUN_CONFIG].progress_s, 1.0) or 1.0
+    run = runtime.prefetcher.result(item.nodeid, llm_sample, upcoming, waiting, every)
     if runtime.stop_reason is not None:
         request.session.shouldstop = f"pytest-llmeval stopped the run: {runtime.stop_reason}"
         if run.error_kind == "stopped":
@@ -319,8 +324,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     REGISTRY.on_register = None
-    if PROGRESS in config.stash:
-        config.stash[PROGRESS].stop()
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
         runtime.close()

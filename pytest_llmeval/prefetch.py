@@ -98,10 +98,18 @@ class Prefetcher(Generic[R]):
         async with self._slots:
             return await self._start(key)
 
-    def result(self, nodeid: str, key: Any, upcoming: Iterable[tuple[str, Any]]) -> R:
+    def result(
+        self,
+        nodeid: str,
+        key: Any,
+        upcoming: Iterable[tuple[str, Any]],
+        waiting: Callable[[], None] | None = None,
+        every: float = 1.0,
+    ) -> R:
         """This item's result; first start the next items' runs so the slots stay busy.
 
         `upcoming` names items not started yet; the caller keeps it within the window.
+        `waiting` is called every `every` seconds while the result is not there yet.
         """
         fresh = [(i, k) for i, k in upcoming if i not in self._futures]
         if nodeid not in self._futures:
@@ -109,7 +117,12 @@ class Prefetcher(Generic[R]):
         if fresh:
             started = self._engine.submit_many([self._bounded(k) for _, k in fresh])
             self._futures.update(zip((i for i, _ in fresh), started))
+        future = self._futures[nodeid]
         try:
-            return self._futures[nodeid].result()
+            while True:
+                try:
+                    return future.result(timeout=every if waiting else None)
+                except concurrent.futures.TimeoutError:
+                    waiting()  # type: ignore[misc]
         finally:
             self._futures.pop(nodeid, None)

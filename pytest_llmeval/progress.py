@@ -3,7 +3,6 @@ flight, tokens per second and the time left, every few seconds on the terminal."
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,23 +35,17 @@ def _duration(seconds: float) -> str:
 
 
 class ProgressLine:
-    """Writes `progress.line()` every `interval` seconds while samples remain."""
+    """Writes `progress.line()` at most every `interval` seconds, when `tick` is called while
+    a test waits for its sample (on pytest's main thread, so output capture can step aside)."""
 
     def __init__(self, progress: Progress, write: Callable[[str], None], interval: float) -> None:
         self._progress = progress
         self._write = write
         self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="llmeval-progress", daemon=True)
+        self._last = time.monotonic()
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            if self._progress.done >= self._progress.total:
-                return
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now - self._last >= self._interval:
+            self._last = now
             self._write(self._progress.line())
-
-    def stop(self) -> None:
-        self._stop.set()

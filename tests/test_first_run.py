@@ -18,12 +18,12 @@ REAL_CACHE = cache_dir()  # before pytester moves HOME
 
 
 def test_a_long_run_shows_progress_as_samples_finish(serve, llmeval):
-    server = serve(lambda request: Reply(text="So \\boxed{1}.", delay=0.05))
-    run = llmeval(server.base_url, "--llm-progress=0.3", "--llm-concurrency=2")
+    server = serve(lambda request: Reply(text="So \\boxed{1}.", delay=0.4))
+    run = llmeval(server.base_url, "--llm-progress=0.3", "--llm-concurrency=1", "--llm-limit=4")
     lines = [line for line in run.result.outlines if line.startswith("llmeval: ")]
     assert lines, run.text
     pattern = re.compile(
-        r"llmeval: (\d+)/30 samples done, (\d) in flight, [\d.]+ tokens/s out, "
+        r"llmeval: (\d+)/8 samples done, (\d) in flight, [\d.]+ tokens/s out, "
         r"\d+s elapsed, ETA (\d+s|\?)"
     )
     counts = []
@@ -32,7 +32,7 @@ def test_a_long_run_shows_progress_as_samples_finish(serve, llmeval):
         assert match, line
         counts.append(int(match.group(1)))
         assert int(match.group(2)) <= 2
-    assert counts == sorted(counts) and 0 < counts[-1] < 30
+    assert counts == sorted(counts) and counts[-1] < 8
 
 
 def test_no_progress_line_when_turned_off(serve, llmeval):
