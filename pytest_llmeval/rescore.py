@@ -88,3 +88,25 @@ def rescore(run_dir: Path, output: Path | None = None) -> Path:
     rows = build_rows(model, rescored, benchmarks)
     write_reports(folder, rows, {**meta, "rescored_from": str(run_dir)})
     return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`pytest-llmeval rescore RUN_DIR [--output DIR]`: prints the new run folder."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="pytest-llmeval rescore", description=__doc__)
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--output", type=Path, default=None, help="where the new run folder goes")
+    args = parser.parse_args(argv)
+    try:
+        folder = rescore(args.run_dir, args.output)
+    except (RescoreError, Exception) as error:  # one line, never a traceback
+        print(f"pytest-llmeval rescore: {error}", file=sys.stderr)
+        return 2
+    print(folder)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
