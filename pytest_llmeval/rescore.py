@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         folder = rescore(args.run_dir, args.output)
-    except (RescoreError, Exception) as error:  # one line, never a traceback
+    except Exception as error:  # a broken folder or data: one line, never a traceback
         print(f"pytest-llmeval rescore: {error}", file=sys.stderr)
         return 2
     print(folder)

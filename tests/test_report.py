@@ -323,3 +323,21 @@ def test_html_page_has_the_table_and_per_sample_details(mixed_run):
     assert "expected 96, got 999" in page
     assert "divided by $1000$" in page
     assert "samples.jsonl" in page
+
+
+def test_official_rows_count_the_errors_of_the_samples_they_cover():
+    from pytest_llmeval.benchmarks.bfcl_v3.benchmark import BfclV3
+
+    def record(subset: str, i: int, error: str | None = None) -> SampleRecord:
+        ok = error is None
+        return SampleRecord("bfcl_v3", subset, f"{subset}_{i}", passed=ok, error=error,
+                            scored=ok, metrics={"AverageAccuracy": float(ok)})  # fmt: skip
+
+    records = [
+        record("live_simple", 0), record("live_simple", 1), record("live_simple", 2, "HTTP 500"),
+        record("multi_turn_base", 0), record("multi_turn_base", 1, "HTTP 500"),
+        record("multi_turn_base", 2, "HTTP 500"), record("simple", 0),
+    ]  # fmt: skip
+    rows = build_rows("m", records, {"bfcl_v3": BfclV3()})
+    official = {r.subset: r.errors for r in rows if r.metric == "LeaderboardAccuracy"}
+    assert official == {"NON_LIVE": 0, "LIVE": 1, "MULTI_TURN": 2, "OVERALL": 3}

@@ -199,5 +199,9 @@ class Benchmark:
         """The `extra` metric per group: (score, num). Empty when there is none."""
         return {}
 
+    def group_subsets(self, group: str) -> tuple[str, ...]:
+        """The subsets an `extra` group covers (its Errors are theirs): by default all."""
+        return self.subsets
+
 
 __all__ = ["Benchmark", "DataError", "ExtraRows", "JudgeError", "RunContext", "pick"]

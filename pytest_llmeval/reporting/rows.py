@@ -71,7 +71,10 @@ def _dataset_rows(model: str, benchmark: Benchmark, records: list[SampleRecord])
         )
     if benchmark.extra is not None:
         for group, (score, num) in benchmark.extra_rows(all_scored).items():
-            rows.append(Row(model, name, benchmark.extra.metric, group, num, score, "official", 0))
+            covered = sum(errors.get(s, 0) for s in benchmark.group_subsets(group))
+            rows.append(
+                Row(model, name, benchmark.extra.metric, group, num, score, "official", covered)
+            )
     return rows
 
 

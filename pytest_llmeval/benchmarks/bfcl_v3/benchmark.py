@@ -272,6 +272,15 @@ class BfclV3(Benchmark):
             return None
 
     # -- the official aggregate (spec 3.10) ------------------------------------------------
+    def group_subsets(self, group: str) -> tuple[str, ...]:
+        if group == "LIVE":
+            return tuple(n for n in CATEGORIES if n.startswith("live_"))
+        if group == "MULTI_TURN":
+            return tuple(n for n in CATEGORIES if n.startswith("multi_turn"))
+        if group == "NON_LIVE":
+            return tuple(n for n in CATEGORIES if not n.startswith(("live_", "multi_turn")))
+        return self.subsets
+
     def extra_rows(self, records: Sequence[SampleRecord]) -> dict[str, tuple[float, int]]:
         accuracy, counts = _per_subset(records)
         return leaderboard_groups(accuracy, counts) if accuracy else {}
