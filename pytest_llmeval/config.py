@@ -70,6 +70,9 @@ class RunConfig:
     cache_path: Path | None = Path(".llmeval_cache/responses.sqlite3")
     thresholds: tuple[str, ...] = ()
     max_error_rate: float = 0.0
+    baseline: Path | None = None
+    """--llm-baseline: the run folder (or report.json) to compare this run with."""
+    max_drops: tuple[str, ...] = ()
     benchmark_options: dict[str, Any] = field(default_factory=dict)
     """Values of the options benchmarks declare, by dest (``llm_bfcl_mode``), parsed."""
     serve: ServerSettings | None = None
@@ -138,6 +141,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-no-cache", "do not read or write the response cache", kind="bool"),
     Option("--llm-threshold", "gate: DATASET[:METRIC][:SUBSET]=MIN, repeatable", kind="list"),
     Option("--llm-max-error-rate", "gate: tolerated share of failed calls", default="0"),
+    Option(
+        "--llm-baseline",
+        "compare with a previous run (its folder or report.json), paired by sample",
+    ),
+    Option(
+        "--llm-max-drop",
+        "gate: DATASET[:METRIC][:SUBSET]=MARGIN, fail when new - baseline is below -MARGIN "
+        "beyond noise (needs --llm-baseline), repeatable",
+        kind="list",
+    ),
     Option("--llm-judge-model", "judge model for SimpleQA-style benchmarks", env="LLM_JUDGE_MODEL"),
     Option("--llm-judge-base-url", "judge base URL (default: --llm-base-url)"),
     Option(
@@ -318,6 +331,8 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         cache_path=None if raw["llm_no_cache"] else Path(raw["llm_cache"]),
         thresholds=tuple(raw["llm_threshold"]),
         max_error_rate=_number(raw["llm_max_error_rate"], "llm-max-error-rate", float, 0.0),
+        baseline=Path(raw["llm_baseline"]) if raw["llm_baseline"] else None,
+        max_drops=tuple(raw["llm_max_drop"]),
         benchmark_options=benchmark_options,
         serve=serve_settings(local),
         serve_judge=bool(local["llm_serve_judge"]),
