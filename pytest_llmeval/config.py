@@ -83,6 +83,9 @@ class RunConfig:
     thresholds: tuple[str, ...] = ()
     max_error_rate: float = 0.0
     max_consecutive_errors: int = 10
+    baseline: Path | None = None
+    """--llm-baseline: the run folder (or report.json) to compare this run with."""
+    max_drops: tuple[str, ...] = ()
     benchmark_options: dict[str, Any] = field(default_factory=dict)
     """Values of the options benchmarks declare, by dest (``llm_bfcl_mode``), parsed."""
     serve: ServerSettings | None = None
@@ -161,6 +164,16 @@ OPTIONS: tuple[Option, ...] = (
         "--llm-max-consecutive-errors",
         "stop the run after N samples in a row fail with the same error (0: never)",
         default="10",
+    ),
+    Option(
+        "--llm-baseline",
+        "compare with a previous run (its folder or report.json), paired by sample",
+    ),
+    Option(
+        "--llm-max-drop",
+        "gate: DATASET[:METRIC][:SUBSET]=MARGIN, fail when new - baseline is below -MARGIN "
+        "beyond noise (needs --llm-baseline), repeatable",
+        kind="list",
     ),
     Option("--llm-judge-model", "judge model for SimpleQA-style benchmarks", env="LLM_JUDGE_MODEL"),
     Option("--llm-judge-base-url", "judge base URL (default: --llm-base-url)"),
@@ -374,6 +387,8 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         max_consecutive_errors=_number(
             raw["llm_max_consecutive_errors"], "llm-max-consecutive-errors", int, 0
         ),
+        baseline=Path(raw["llm_baseline"]) if raw["llm_baseline"] else None,
+        max_drops=tuple(raw["llm_max_drop"]),
         benchmark_options=benchmark_options,
         serve=serve,
         serve_judge=bool(local["llm_serve_judge"]),

@@ -19,7 +19,9 @@ from .benchmarks import REGISTRY, Benchmark
 from .config import RunConfig, add_options, build_run_config
 from .lookahead import SAMPLE_ARG, LookAhead
 from .records import SampleRecord
-from .reporting.controller import Controller, run_dir_path
+from .reporting.baseline import RunError, read_run
+from .reporting.compare import MaxDrop, parse_max_drop
+from .reporting.controller import Controller, Gates, run_dir_path
 from .reporting.gate import Threshold, parse_threshold
 from .runner import Benchmarks, InputProblem, Runtime, SampleKey, SampleRun, WrongAnswer
 
@@ -104,6 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not run.active:
         if run.thresholds:
             raise pytest.UsageError("--llm-threshold needs a model (--llm-model or --llm-serve)")
+        if run.max_drops:
+            raise pytest.UsageError("--llm-max-drop needs a model (--llm-model or --llm-serve)")
         return
     xdist = _is_worker(config) or _is_xdist_controller(config)
     REGISTRY.on_register = _late_registration_xdist if xdist else _late_registration
@@ -114,7 +118,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _is_worker(config):
         _check_inputs(run)
         thresholds = [parse_threshold(text, benchmarks.figures) for text in run.thresholds]
-        _start_controller(config, run, thresholds)
+        max_drops = [_max_drop(text, benchmarks) for text in run.max_drops]
+        if max_drops and run.baseline is None:
+            raise pytest.UsageError(
+                "--llm-max-drop needs --llm-baseline (the run folder to compare with)"
+            )
+        try:
+            baseline = read_run(run.baseline) if run.baseline is not None else None
+        except RunError as error:
+            raise pytest.UsageError(f"--llm-baseline {error}") from None
+        _start_controller(config, run, thresholds, Gates(baseline, max_drops))
 
 
 def _check_inputs(run: RunConfig) -> None:
@@ -136,9 +149,26 @@ def _check_inputs(run: RunConfig) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
-def _start_controller(config: pytest.Config, run: RunConfig, thresholds: list[Threshold]) -> None:
+def _max_drop(text: str, benchmarks: Benchmarks) -> MaxDrop:
+    """A --llm-max-drop spec with its metric and subset named, checked against the figures
+    the benchmark reports (as --llm-threshold is)."""
+    try:
+        gate = parse_max_drop(text)
+        metrics, subsets = benchmarks.figures(gate.dataset)
+        return gate.resolve(metrics, subsets)
+    except KeyError as error:
+        raise pytest.UsageError(f"--llm-max-drop {text!r}: {error.args[0]}") from None
+    except ValueError as error:
+        message = error.args[0]
+        prefix = "" if message.startswith("--llm-max-drop") else "--llm-max-drop "
+        raise pytest.UsageError(prefix + message) from None
+
+
+def _start_controller(
+    config: pytest.Config, run: RunConfig, thresholds: list[Threshold], gates: Gates
+) -> None:
     run_dir = run_dir_path(run.output, run.endpoint.model or (run.serve and run.serve.name))
-    controller = Controller(config, run, run_dir, config.stash[BENCHMARKS], thresholds)
+    controller = Controller(config, run, run_dir, config.stash[BENCHMARKS], thresholds, gates)
     config.stash[CONTROLLER] = controller
     config.pluginmanager.register(controller, "llmeval-controller")
     if config.pluginmanager.hasplugin("html"):

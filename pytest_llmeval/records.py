@@ -7,8 +7,12 @@ data (`to_dict`), and read back (`from_dict`) by the controller, the viewer and 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .scoring.stats import Estimate
 
 SCHEMA_VERSION = 1
 """Version of the samples.jsonl record; bumped when a field changes meaning or is removed."""
@@ -222,9 +226,47 @@ class Row:
     score: float | None
     category: str = "-"
     errors: int = 0
+    se: float | None = None
+    """Standard error of `score` (None: undefined, e.g. one sample, or not computed)."""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    """The 95% confidence interval of `score` (None when it cannot be formed)."""
+    ci_method: str | None = None
+    """How se and the interval were computed: a `scoring.stats.Estimate` method (wilson,
+    wilson-clustered, t-repeats, weighted, delta-wilson, ...)."""
+    n_clusters: int | None = None
+    """Independent units the SE is computed over (clusters, problems); None: the samples."""
+    df: float | None = None
+    """Degrees of freedom of the t quantile behind the interval (None when unused)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_estimate(self, estimate: Estimate | None) -> Row:
+        """This row with the uncertainty of `estimate` (unchanged when there is none);
+        figures that are not finite numbers are stored as None."""
+        if estimate is None:
+            return self
+        return replace(
+            self,
+            se=_finite(estimate.se),
+            ci_low=_finite(estimate.ci_low),
+            ci_high=_finite(estimate.ci_high),
+            ci_method=estimate.method,
+            n_clusters=estimate.clusters,
+            df=_finite(estimate.df),
+        )
+
+    @property
+    def half_width(self) -> float | None:
+        """Half the width of the 95% interval: the ± the table shows."""
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return (self.ci_high - self.ci_low) / 2
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def plain(value: Any) -> Any:

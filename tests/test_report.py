@@ -142,15 +142,16 @@ def test_overall_is_the_count_weighted_mean_and_errors_are_counted():
 
 # -- a whole run ----------------------------------------------------------------------------------
 MIXED_TABLE = """\
-+----------+-----------+---------------+-------------+-------+---------+---------+----------+
-| Model    | Dataset   | Metric        | Subset      |   Num |   Score | Cat.0   |   Errors |
-+==========+===========+===============+=============+=======+=========+=========+==========+
-| scripted | aime25    | AveragePass@1 | AIME2025-I  |    15 |  0.4    | default |        0 |
-+----------+-----------+---------------+-------------+-------+---------+---------+----------+
-| scripted | aime25    | AveragePass@1 | AIME2025-II |    15 |  0.3333 | default |        0 |
-+----------+-----------+---------------+-------------+-------+---------+---------+----------+
-| scripted | aime25    | AveragePass@1 | OVERALL     |    30 |  0.3667 | -       |        0 |
-+----------+-----------+---------------+-------------+-------+---------+---------+----------+"""
++----------+-----------+---------------+-------------+-------+---------------+---------+----------+
+| Model    | Dataset   | Metric        | Subset      |   Num |         Score | Cat.0   |   Errors |
++==========+===========+===============+=============+=======+===============+=========+==========+
+| scripted | aime25    | AveragePass@1 | AIME2025-I  |    15 | 0.4    ±0.222 | default |        0 |
++----------+-----------+---------------+-------------+-------+---------------+---------+----------+
+| scripted | aime25    | AveragePass@1 | AIME2025-II |    15 | 0.3333 ±0.216 | default |        0 |
++----------+-----------+---------------+-------------+-------+---------------+---------+----------+
+| scripted | aime25    | AveragePass@1 | OVERALL     |    30 | 0.3667 ±0.163 | -       |        0 |
++----------+-----------+---------------+-------------+-------+---------------+---------+----------+"""
+"""A real run: each score carries ± half the width of its 95% Wilson interval (6/15, 5/15, 11/30)."""
 
 
 def mixed(subset: str, index: int, gold: str) -> str:
@@ -197,21 +198,26 @@ def test_report_json_and_csv_rows(mixed_run):
     }
     assert [r["category"] for r in rows] == ["default", "default", "-"]
     with (run.run_dir / "report.csv").open(newline="") as handle:
-        assert list(csv.reader(handle)) == [
-            ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "Cat.0", "Errors"],
-            ["scripted", "aime25", "AveragePass@1", "AIME2025-I", "15", "0.4", "default", "0"],
-            [
-                "scripted",
-                "aime25",
-                "AveragePass@1",
-                "AIME2025-II",
-                "15",
-                "0.333333",
-                "default",
-                "0",
-            ],
-            ["scripted", "aime25", "AveragePass@1", "OVERALL", "30", "0.366667", "-", "0"],
-        ]
+        table = list(csv.reader(handle))
+    assert table[0][8:] == ["SE", "CI low", "CI high", "CI method", "Clusters", "df"]
+    for line, row in zip(table[1:], rows):  # the error bars of report.json, to 6 places
+        assert line[8:11] == [str(round(row[key], 6)) for key in ("se", "ci_low", "ci_high")]
+        assert line[11:] == ["wilson", "", "14" if row["num"] == 15 else "29"]
+    assert [line[:8] for line in table] == [
+        ["Model", "Dataset", "Metric", "Subset", "Num", "Score", "Cat.0", "Errors"],
+        ["scripted", "aime25", "AveragePass@1", "AIME2025-I", "15", "0.4", "default", "0"],
+        [
+            "scripted",
+            "aime25",
+            "AveragePass@1",
+            "AIME2025-II",
+            "15",
+            "0.333333",
+            "default",
+            "0",
+        ],
+        ["scripted", "aime25", "AveragePass@1", "OVERALL", "30", "0.366667", "-", "0"],
+    ]
 
 
 def test_report_metadata(mixed_run):

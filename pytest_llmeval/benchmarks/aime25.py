@@ -15,7 +15,9 @@ from typing import Any
 
 from ..data import DataError, pick
 from ..records import Outcome, Sample, SampleRecord, Verdict
+from ..reporting.compare import OVERALL, ComparisonRow, Pairing, per_cluster_row
 from ..scoring.math import check_answer
+from ..scoring.stats import Estimate, pass_at_k_estimate
 from .base import Benchmark, Rows
 
 QUESTION_FIELDS = ("question", "problem", "Problem")
@@ -93,3 +95,42 @@ class Aime25(Benchmark):
                     pass_at_k(len(v), sum(v), k) for v in by_sample.values()
                 )
         return values
+
+    def estimates(self, records: Sequence[SampleRecord]) -> dict[str, Estimate]:
+        """AveragePass@1: the clustered mean over samples × repeats (a problem's repeats are
+        one cluster; with k answers to every problem this is the SE over per-problem means);
+        pass@1 and pass@N: `pass_at_k_estimate`, SE over problems."""
+        estimates = super().estimates(records)
+        by_sample: dict[str, list[float]] = defaultdict(list)
+        for record in records:
+            by_sample[record.sample_id].append(float(record.passed))
+        n = min(len(v) for v in by_sample.values()) if by_sample else 0
+        if n > 1:
+            scores = [float(r.passed) for r in records]
+            problems = [r.sample_id for r in records]
+            for k in (1, n):
+                estimates[f"pass@{k}"] = pass_at_k_estimate(scores, problems, k)
+        return estimates
+
+    def compare(self, pairing: Pairing) -> list[ComparisonRow]:
+        """AveragePass@1 per subset and OVERALL; with N repeats also pass@1 and pass@N, per
+        problem over its paired repeats (`per_cluster_row`; a problem with fewer than N
+        paired answers leaves pass@N uncompared)."""
+        rows = super().compare(pairing)
+        if self.repeats < 2:
+            return rows
+        subsets = list(dict.fromkeys(p.ref.subset for p in pairing.pairs))
+        for k in (1, self.repeats):
+
+            def figure(values: Sequence[float], k: int = k) -> float:
+                if len(values) < k:
+                    raise ValueError(f"pass@{k} of {len(values)} answers")
+                return pass_at_k(len(values), round(sum(values)), k)
+
+            for subset in [*subsets, OVERALL]:
+                row = per_cluster_row(
+                    pairing, self.name, f"pass@{k}", "AveragePass@1", figure, subset=subset
+                )
+                if row is not None:
+                    rows.append(row)
+        return rows

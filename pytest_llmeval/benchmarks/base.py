@@ -19,6 +19,8 @@ from ..config import Option
 from ..data import DataError, pick, read_hub, read_local
 from ..errors import JudgeError, ServiceError
 from ..records import Outcome, Response, Sample, SampleRecord, Verdict
+from ..reporting.compare import ComparisonRow, Pairing, compare_rows
+from ..scoring.stats import Estimate, mean_estimate
 
 if TYPE_CHECKING:
     from ..client import ModelClient
@@ -203,5 +205,45 @@ class Benchmark:
         """The subsets an `extra` group covers (its Errors are theirs): by default all."""
         return self.subsets
 
+    # -- uncertainty and comparison with a baseline (specs/statistics.md) ------------------
+    def estimates(self, records: Sequence[SampleRecord]) -> dict[str, Estimate]:
+        """Each figure of `aggregate` over the same records with its standard error and 95%
+        interval (`scoring.stats`), by metric. The default fits means of per-sample values:
+        `mean_estimate` of each of `metrics` (Wilson for 0/1 scores), clustered by the
+        records' `cluster` when a cluster holds several records (repeats). Override it with
+        `aggregate` for figures that are not such means; a metric left out has no error bar."""
+        clusters = cluster_keys(records)
+        return {
+            metric: mean_estimate([r.metrics.get(metric, 0.0) for r in records], clusters)
+            for metric in self.metrics
+        }
 
-__all__ = ["Benchmark", "DataError", "ExtraRows", "JudgeError", "RunContext", "pick"]
+    def extra_estimates(self, records: Sequence[SampleRecord]) -> dict[str, Estimate]:
+        """The uncertainty of each group of `extra_rows`, by group. Empty when there is none."""
+        return {}
+
+    def compare(self, pairing: Pairing) -> list[ComparisonRow]:
+        """This benchmark's figures in a new run against a baseline, over the samples scored
+        in both (`pairing` holds this dataset's samples only). The default compares the
+        per-sample metrics per subset and OVERALL (`reporting.compare.compare_rows`); add
+        rows for derived and `extra` figures (`weighted_row`, `derived_row`,
+        `per_cluster_row`). A gate on a figure without a row fails as not compared."""
+        return compare_rows(pairing)
+
+
+def cluster_keys(records: Sequence[SampleRecord]) -> list[str] | None:
+    """The records' cluster keys when some cluster holds several records, else None (every
+    sample its own unit: the plain CLT forms)."""
+    keys = [r.cluster or r.sample_id for r in records]
+    return keys if len(set(keys)) < len(keys) else None
+
+
+__all__ = [
+    "Benchmark",
+    "DataError",
+    "ExtraRows",
+    "JudgeError",
+    "RunContext",
+    "cluster_keys",
+    "pick",
+]

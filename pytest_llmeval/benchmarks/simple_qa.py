@@ -19,6 +19,7 @@ import pytest
 from ..config import Option
 from ..data import DataError, pick
 from ..records import Outcome, Sample, SampleRecord, Verdict
+from ..reporting.compare import OVERALL, ComparisonRow, Pairing, derived_row
 from ..scoring.judge import (
     CHINESE_SIMPLEQA_GRADER_TEMPLATE,
     SIMPLEQA_GRADER_TEMPLATE,
@@ -29,7 +30,14 @@ from ..scoring.judge import (
     load_template,
     parse_grade,
 )
-from .base import Benchmark, JudgeError, Rows, RunContext
+from ..scoring.stats import (
+    CORRECT_GIVEN_ATTEMPTED,
+    F_SCORE,
+    Estimate,
+    correct_given_attempted_estimate,
+    f_score_estimate,
+)
+from .base import Benchmark, JudgeError, Rows, RunContext, cluster_keys
 
 JUDGE_ATTEMPTS = 3
 GRADE_METRICS = ("is_correct", "is_incorrect", "is_not_attempted")
@@ -132,6 +140,35 @@ class SimpleQA(Benchmark):
             for metric in GRADE_METRICS:
                 shares[metric] = getattr(counts, metric.removeprefix("is_")) / len(records)
         return {metric: shares[metric] for metric in (*GRADE_METRICS, *DERIVED_METRICS)}
+
+    def estimates(self, records: Sequence[SampleRecord]) -> dict[str, Estimate]:
+        """The grade shares as means (Wilson); correct_given_attempted and f_score by the delta
+        method over the judged records (`correct_given_attempted_estimate`: Wilson on the
+        attempted ones; `f_score_estimate`: t interval), as `aggregate` computes them."""
+        estimates = super().estimates(records)
+        judged = [r for r in records if any(r.metrics.get(m) == 1.0 for m in GRADE_METRICS)]
+        if judged:
+            correct = [r.metrics.get("is_correct", 0.0) for r in judged]
+            incorrect = [r.metrics.get("is_incorrect", 0.0) for r in judged]
+            clusters = cluster_keys(judged)
+            estimates["correct_given_attempted"] = correct_given_attempted_estimate(
+                correct, incorrect, clusters
+            )
+            estimates["f_score"] = f_score_estimate(correct, incorrect, clusters)
+        return estimates
+
+    def compare(self, pairing: Pairing) -> list[ComparisonRow]:
+        """The grade shares per subset and OVERALL, then correct_given_attempted and f_score
+        by the paired delta method (`derived_row`)."""
+        rows = super().compare(pairing)
+        subsets = [*dict.fromkeys(p.ref.subset for p in pairing.pairs), OVERALL]
+        columns = ("is_correct", "is_incorrect")
+        for metric, figure in zip(DERIVED_METRICS, (CORRECT_GIVEN_ATTEMPTED, F_SCORE)):
+            for subset in subsets:
+                row = derived_row(pairing, self.name, metric, columns, figure, subset=subset)
+                if row is not None:
+                    rows.append(row)
+        return rows
 
 
 CHINESE_SUBSETS = {

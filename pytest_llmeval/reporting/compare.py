@@ -17,7 +17,8 @@ repeats of one sample form one cluster). The formulas are ``specs/statistics.md`
   clustered;
 - derived figures: `weighted_row` for weighted aggregates of disjoint subsets (SE_Δ =
   sqrt(Σ w² SE_Δk²), Welch–Satterthwaite df), `derived_row` for smooth functions of means
-  such as SimpleQA's ratios (paired delta method);
+  such as SimpleQA's ratios (paired delta method), `per_cluster_row` for figures computed per
+  cluster such as AIME's pass@k over repeats (SE over clusters);
 - the gate: U = Δ + t(0.95, df) · SE_Δ (U = Δ when SE_Δ = 0; no bound with SE_Δ undefined),
   failing when U < −MARGIN; the smallest detectable drop (one-sided 95%, 80% power) is
   (t(0.95, df) + 0.841621) · SE with SE = SE_Δ when > 0, else sqrt(SE_A² + SE_B²).
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -40,6 +41,7 @@ MCNEMAR = "mcnemar-exact"
 PAIRED_T = "paired-t"
 WEIGHTED_T = "weighted-t"
 DELTA_T = "delta-t"
+CLUSTER_T = "cluster-t"
 SampleKey = tuple[str, str, int]  # (dataset, sample id, repeat)
 
 
@@ -345,6 +347,69 @@ def derived_row(
         sum(1 for a, b in zip(base[0], new[0]) if b > a),
         standard_error(u_base, clusters),
         standard_error(u_new, clusters),
+        *unpaired,
+    )
+
+
+def per_cluster_row(
+    pairing: Pairing,
+    dataset: str,
+    metric: str,
+    column: str,
+    figure: Callable[[Sequence[float]], float],
+    *,
+    subset: str = OVERALL,
+) -> ComparisonRow | None:
+    """A figure computed per cluster from its paired samples' ``column`` values and averaged
+    over clusters (AIME's unbiased pass@k over the repeats of each problem), compared.
+
+    f_j = figure(values of cluster j) in each run, over the same paired repeats; d_j = f_j^B −
+    f_j^A, Δ = mean d_j, SE_Δ the CLT SE over the C clusters (df C − 1), the interval
+    Δ ± t(0.975, df) · SE_Δ and the t-test on Δ / SE_Δ (``cluster-t``); ``worse``/``better``
+    count clusters whose figure fell/rose. None when no sample of the subset is paired or the
+    figure is undefined for a cluster (``figure`` raises ValueError, e.g. fewer than k
+    answers for pass@k).
+    """
+    groups: dict[str, list[PairedSample]] = {}
+    for p in pairing.pairs:
+        if p.ref.dataset == dataset and subset in (OVERALL, p.ref.subset):
+            groups.setdefault(p.cluster, []).append(p)
+    if not groups:
+        return None
+    try:
+        base = [figure([float(p.base.get(column, 0.0)) for p in g]) for g in groups.values()]
+        new = [figure([float(p.new.get(column, 0.0)) for p in g]) for g in groups.values()]
+    except ValueError:
+        return None
+    diffs = [b - a for a, b in zip(base, new)]
+    count = len(diffs)
+    delta = math.fsum(diffs) / count
+    se = standard_error(diffs)
+    df = count - 1 if count > 1 else None
+    low, high = t_interval(delta, se, df)
+    unpaired = [0, 0, 0]
+    for (name, part), counts in _unpaired_counts(pairing).items():
+        if name == dataset and subset in (OVERALL, part):
+            unpaired = [t + c for t, c in zip(unpaired, counts)]
+    return ComparisonRow(
+        dataset,
+        metric,
+        subset,
+        sum(len(g) for g in groups.values()),
+        count,
+        math.fsum(base) / count,
+        math.fsum(new) / count,
+        delta,
+        se,
+        low,
+        high,
+        df,
+        _paired_t_p(delta, se, df),
+        CLUSTER_T,
+        sum(1 for d in diffs if d < 0),
+        sum(1 for d in diffs if d > 0),
+        standard_error(base),
+        standard_error(new),
         *unpaired,
     )
 

@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..benchmarks import RegistryError
 from ..config import RunConfig, mask_secrets
 from ..records import Row, SampleRecord, plain
+from .baseline import Comparison, FinishedRun, compare_runs
+from .compare import MaxDrop
 from .files import SamplesFile, run_dir_path, write_reports
 from .gate import Threshold, shortfalls
 from .rows import build_rows, usage_summary
@@ -25,9 +29,10 @@ from .table import format_table, usage_lines
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..benchmarks.base import Benchmark
     from ..runner import Benchmarks
 
-__all__ = ["Controller", "run_dir_path"]
+__all__ = ["Controller", "Gates", "run_dir_path"]
 
 
 def partial_run(
@@ -67,6 +72,15 @@ def plugin_version() -> str:
         return "unknown"
 
 
+@dataclass(frozen=True)
+class Gates:
+    """The comparison with a baseline run (--llm-baseline) and its max-drop gates, resolved
+    and read at start."""
+
+    baseline: FinishedRun | None = None
+    max_drops: list[MaxDrop] = field(default_factory=list)
+
+
 class Controller:
     """Aggregates records into the table, writes report files and applies the gates."""
 
@@ -77,12 +91,15 @@ class Controller:
         run_dir: Path,
         benchmarks: Benchmarks,
         thresholds: list[Threshold],
+        gates: Gates | None = None,
     ) -> None:
         self.pytest_config = config
         self.run_config = run_config
         self.run_dir = run_dir
         self.benchmarks = benchmarks
         self.thresholds = thresholds
+        self.gates = gates or Gates()
+        self.comparison: Comparison | None = None
         self.records: list[SampleRecord] = []
         self.sources: dict[str, dict[str, Any]] = {}
         self.rows: list[Row] = []
@@ -131,16 +148,46 @@ class Controller:
         self._samples.close()
         model = self.run_config.endpoint.model or "model"
         self.rows = build_rows(model, self.records, self.benchmarks)
-        if self.thresholds:
+        if self.gates.baseline is not None and self.records:
+            self._compare(self.gates.baseline)
+        if self.thresholds or self.gates.max_drops:
             self.gate_lines = shortfalls(
                 self.thresholds, self.rows, self._error_counts(), self.run_config.max_error_rate
             )
+            if self.comparison is not None:
+                self.gate_lines += self.comparison.failures
+            elif not self.records:
+                self.gate_lines += [
+                    f"{gate.text}: not compared (no sample of this run was recorded)"
+                    for gate in self.gates.max_drops
+                ]
         session.exitstatus = self._exit_status(session.exitstatus)
         self.partial = partial_run(self.sources, self.records)
         selected = any(source.get("selected") for source in self.sources.values())
-        if self.records or self.usage_problems or (selected and not self.usage_problems):
+        if self.records or self.usage_problems or selected:
             self._samples.touch()  # an interrupted run still has its (maybe empty) records
-            write_reports(self.run_dir, self.rows, self._meta(session.exitstatus))
+            comparison = self.comparison.to_dict() if self.comparison is not None else None
+            write_reports(self.run_dir, self.rows, self._meta(session.exitstatus), comparison)
+
+    def _compare(self, baseline: FinishedRun) -> None:
+        """This run against the baseline; no sample in common (or a baseline that cannot
+        pair) is a usage error, one line."""
+        try:
+            self.comparison = compare_runs(
+                baseline,
+                self.records,
+                self._meta(pytest.ExitCode.OK),
+                self._benchmark,
+                self.gates.max_drops,
+            )
+        except ValueError as error:  # NoOverlapError among them
+            self.usage_problems.append(f"--llm-baseline {baseline.path}: {error}")
+
+    def _benchmark(self, name: str) -> Benchmark | None:
+        try:
+            return self.benchmarks.get(name)
+        except RegistryError:
+            return None  # a baseline's dataset this session does not know: plain means
 
     def _error_counts(self) -> dict[str, tuple[int, int]]:
         counts: dict[str, tuple[int, int]] = {}
@@ -182,6 +229,8 @@ class Controller:
             "command": self._command(),
             "partial": self.partial,
             "thresholds": [t.text for t in self.thresholds],
+            "baseline": None if self.gates.baseline is None else str(self.gates.baseline.path),
+            "max_drops": [gate.text for gate in self.gates.max_drops],
             "gate_shortfalls": self.gate_lines,
             "usage_errors": self.usage_problems,
             "exit_status": int(status),
@@ -208,6 +257,7 @@ class Controller:
             for text in self.collect_errors:
                 terminalreporter.write_line(text, red=True)
         if not self.records and not self.partial:
+            self._write_gate(terminalreporter)
             return
         terminalreporter.write_sep("=", f"pytest-llmeval: {self.run_config.endpoint.model}")
         write(format_table(self.rows))
@@ -216,12 +266,29 @@ class Controller:
         for line in usage_lines(usage_summary(self.records)):
             write(line)
         write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")
+        if self.comparison is not None:
+            self._write_comparison(terminalreporter, self.comparison)
+        self._write_gate(terminalreporter)
+
+    def _write_gate(self, terminalreporter: Any) -> None:
         if self.gate_lines is not None:
             if self.gate_lines:
                 terminalreporter.write_line("gate FAILED:", red=True, bold=True)
                 for line in self.gate_lines:
                     terminalreporter.write_line(f"  {line}", red=True)
             else:
-                terminalreporter.write_line(
-                    f"gate passed ({len(self.thresholds)} thresholds)", green=True
-                )
+                counts = [f"{len(self.thresholds)} thresholds"] if self.thresholds else []
+                if self.gates.max_drops:
+                    counts.append(f"{len(self.gates.max_drops)} max-drops")
+                terminalreporter.write_line(f"gate passed ({', '.join(counts)})", green=True)
+
+    def _write_comparison(self, terminalreporter: Any, comparison: Comparison) -> None:
+        title = f"pytest-llmeval: against the baseline {comparison.baseline}"
+        terminalreporter.write_sep("=", title)
+        if comparison.warning:
+            terminalreporter.write_line(f"warning: {comparison.warning}", yellow=True, bold=True)
+        for line in comparison.lines():
+            terminalreporter.write_line(line)
+        for check in comparison.checks:
+            if not check.failed:  # failing gates are listed with the other shortfalls
+                terminalreporter.write_line(f"max-drop {check.gate.text}: {check.message}")

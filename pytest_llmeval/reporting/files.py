@@ -13,20 +13,35 @@ from typing import IO, Any
 from ..records import Row
 from .table import COLUMNS, ROW_KEYS
 
+UNCERTAINTY_COLUMNS = ("SE", "CI low", "CI high", "CI method", "Clusters", "df")
+UNCERTAINTY_KEYS = ("se", "ci_low", "ci_high", "ci_method", "n_clusters", "df")
+ROUNDED = {"score", "se", "ci_low", "ci_high", "df"}
 
-def write_reports(folder: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
-    """report.json (rows + run metadata) and report.csv (the same rows)."""
+
+def write_reports(
+    folder: Path,
+    rows: Sequence[Row],
+    meta: dict[str, Any],
+    comparison: dict[str, Any] | None = None,
+) -> None:
+    """report.json (rows + run metadata, and the comparison with a baseline when there is
+    one) and report.csv (the same rows: the table's columns, then each score's SE, 95%
+    interval, its method, the clusters and degrees of freedom)."""
     folder.mkdir(parents=True, exist_ok=True)
-    report = {"rows": [row.to_dict() for row in rows], "meta": meta}
+    report: dict[str, Any] = {"rows": [row.to_dict() for row in rows], "meta": meta}
+    if comparison is not None:
+        report["comparison"] = comparison
     (folder / "report.json").write_text(json_text(report, indent=2), encoding="utf-8")
+    keys = (*ROW_KEYS, *UNCERTAINTY_KEYS)
     with (folder / "report.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+        writer.writerow((*COLUMNS, *UNCERTAINTY_COLUMNS))
         for row in rows:
             values = row.to_dict()
-            if values["score"] is not None:
-                values["score"] = round(values["score"], 6)
-            writer.writerow(["" if values[k] is None else values[k] for k in ROW_KEYS])
+            for key in ROUNDED:
+                if values[key] is not None:
+                    values[key] = round(values[key], 6)
+            writer.writerow(["" if values[k] is None else values[k] for k in keys])
 
 
 def run_dir_path(output: Path, model: str | None) -> Path:

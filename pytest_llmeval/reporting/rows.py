@@ -3,18 +3,21 @@
 Rows follow the seed's columns (Model | Dataset | Metric | Subset | Num | Score | Cat.0) plus
 Errors; per (dataset, metric) the subsets come first, then OVERALL, which is the benchmark's
 aggregate over all scored records (for means: the count-weighted mean of the subsets), then
-the benchmark's official rows if it has any. Rendering lives in table.py and files.py.
+the benchmark's official rows if it has any. Each row carries its standard error and 95%
+interval from the benchmark's `estimates` / `extra_estimates` (specs/statistics.md).
+Rendering lives in table.py and files.py.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..benchmarks.base import Benchmark
 from ..records import Row, SampleRecord
+from ..scoring.stats import Estimate
 
 
 def by_dataset(records: Sequence[SampleRecord]) -> dict[str, list[SampleRecord]]:
@@ -46,36 +49,49 @@ def _dataset_rows(model: str, benchmark: Benchmark, records: list[SampleRecord])
     errors = {s: sum(1 for r in by_subset[s] if r.error) for s in order}
     categories = {s: by_subset[s][0].category for s in order}
     values = {s: benchmark.aggregate(scored[s]) if scored[s] else {} for s in order}
+    estimates = {s: _estimates(benchmark.estimates, scored[s]) for s in order}
     all_scored = [r for s in order for r in scored[s]]
     overall = benchmark.aggregate(all_scored) if all_scored else {}
+    overall_estimates = _estimates(benchmark.estimates, all_scored)
     metrics = list(dict.fromkeys([*benchmark.metrics, *overall]))
     name = benchmark.name
     rows = []
     for metric in metrics:
         for subset in order:
             num, score = len(scored[subset]), values[subset].get(metric)
-            rows.append(
-                Row(model, name, metric, subset, num, score, categories[subset], errors[subset])
-            )
-        rows.append(
-            Row(
-                model,
-                name,
-                metric,
-                "OVERALL",
-                len(all_scored),
-                overall.get(metric),
-                "-",
-                sum(errors.values()),
-            )
+            row = Row(model, name, metric, subset, num, score, categories[subset], errors[subset])
+            rows.append(row.with_estimate(estimates[subset].get(metric)))
+        row = Row(
+            model,
+            name,
+            metric,
+            "OVERALL",
+            len(all_scored),
+            overall.get(metric),
+            "-",
+            sum(errors.values()),
         )
+        rows.append(row.with_estimate(overall_estimates.get(metric)))
     if benchmark.extra is not None:
+        extra = _estimates(benchmark.extra_estimates, all_scored)
         for group, (score, num) in benchmark.extra_rows(all_scored).items():
             covered = sum(errors.get(s, 0) for s in benchmark.group_subsets(group))
-            rows.append(
-                Row(model, name, benchmark.extra.metric, group, num, score, "official", covered)
-            )
+            row = Row(model, name, benchmark.extra.metric, group, num, score, "official", covered)
+            rows.append(row.with_estimate(extra.get(group)))
     return rows
+
+
+def _estimates(
+    hook: Callable[[Sequence[SampleRecord]], dict[str, Estimate]], records: list[SampleRecord]
+) -> dict[str, Estimate]:
+    """A benchmark's error bars for these records; none where a figure has no defined
+    uncertainty (no records, or values the formulas reject such as a non-finite score)."""
+    if not records:
+        return {}
+    try:
+        return hook(records)
+    except (ValueError, ZeroDivisionError):
+        return {}
 
 
 def usage_summary(records: Sequence[SampleRecord]) -> dict[str, dict[str, Any]]:

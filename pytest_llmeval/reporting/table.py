@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 from typing import Any
 
@@ -11,6 +11,7 @@ from ..records import Row
 COLUMNS = ("Model", "Dataset", "Metric", "Subset", "Num", "Score", "Cat.0", "Errors")
 ROW_KEYS = ("model", "dataset", "metric", "subset", "num", "score", "category", "errors")
 NUMERIC = {"Num", "Score", "Errors"}
+SCORE = ROW_KEYS.index("score")
 HEADER_PADDING = 2  # tabulate's minimum padding of a header, which the seed shows
 
 
@@ -19,18 +20,52 @@ def format_score(score: float | None) -> str:
     return "-" if score is None else f"{round(score, 4):.4f}".rstrip("0").rstrip(".")
 
 
+def format_margin(row: Row) -> str:
+    """The ± the table shows beside a score: half the width of the row's 95% interval
+    (Wilson intervals are asymmetric; the bounds themselves are in report.json), three
+    decimals; ``±-`` when the interval is undefined, nothing for a row without a score."""
+    if row.score is None:
+        return ""
+    half = row.half_width
+    if half is None:
+        return "±-"
+    if half == 0:
+        return "±0"
+    return f"±{half:.3f}" if half >= 0.0005 else "±<0.001"
+
+
 def format_table(rows: Sequence[Row]) -> str:
     """The seed's grid table: numbers aligned on the decimal point, text left-aligned.
 
     As in the seed (tabulate's grid format), a column is at least its header plus two wide.
+    Scores carry their error bar (`format_margin`) when any row of the table has one.
     """
     cells = [[_cell(row, key) for key in ROW_KEYS] for row in rows]
-    columns = list(zip(*cells)) if cells else [() for _ in COLUMNS]
+    if not any(row.ci_method is not None for row in rows):
+        return grid(COLUMNS, cells, NUMERIC)
+    margins = [format_margin(row) for row in rows]
+    column = _decimal_align([c[SCORE] for c in cells])
+    width = max(map(len, margins))
+    for cell, score, margin in zip(cells, column, margins):
+        cell[SCORE] = f"{score} {margin.ljust(width)}"
+    return grid(COLUMNS, cells, NUMERIC, aligned={"Score"})
+
+
+def grid(
+    headers: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    numeric: set[str],
+    aligned: Collection[str] = (),
+) -> str:
+    """tabulate's grid format as the seed prints it: numeric columns right-aligned on the
+    decimal point (``aligned`` ones are already), text left-aligned, each column at least
+    its header plus two wide."""
+    columns = list(zip(*cells)) if cells else [() for _ in headers]
     rendered_columns = []
-    for header, column in zip(COLUMNS, columns):
+    for header, column in zip(headers, columns):
         width = max([len(header) + HEADER_PADDING, *map(len, column)])
-        if header in NUMERIC:
-            column = _decimal_align(column)
+        if header in numeric:
+            column = column if header in aligned else _decimal_align(column)
             width = max([width, *map(len, column)])
             rendered_columns.append([header.rjust(width), *(c.rjust(width) for c in column)])
         else:
@@ -84,13 +119,24 @@ def usage_lines(summary: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def table_html(rows: Sequence[Row]) -> str:
-    """The same table for the top of the pytest-html page."""
-    head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
+    """The same table for the top of the pytest-html page, with each score's 95% interval
+    (and how it was computed) in a column of its own."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in (*COLUMNS, "95% CI"))
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(_cell(row, key))}</td>" for key in ROW_KEYS) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{escape(_cell(row, key))}</td>" for key in ROW_KEYS)
+        + _interval_html(row)
+        + "</tr>"
         for row in rows
     )
     return (
         f'<table class="llmeval-summary" border="1"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
+
+
+def _interval_html(row: Row) -> str:
+    if row.ci_low is None or row.ci_high is None:
+        return f'<td title="{escape(row.ci_method or "")}">-</td>'
+    text = f"{row.ci_low:.4f} – {row.ci_high:.4f}"
+    return f'<td title="{escape(row.ci_method or "")}">{escape(text)}</td>'

@@ -20,6 +20,8 @@ from typing import Any
 from ...config import Option, parse_bool, parse_choice
 from ...data import DataError
 from ...records import Outcome, Sample, SampleRecord, Verdict
+from ...reporting.compare import ComparisonRow, Pairing, weighted_row
+from ...scoring.stats import Estimate, weighted_estimate
 from ..base import Benchmark, ExtraRows, RunContext
 from .ast_checker import CheckResult, check_ast, check_relevance, language_for_subset
 from .decode import DecodeError, decode_fc, decode_prompt
@@ -285,6 +287,30 @@ class BfclV3(Benchmark):
         accuracy, counts = _per_subset(records)
         return leaderboard_groups(accuracy, counts) if accuracy else {}
 
+    def extra_estimates(self, records: Sequence[SampleRecord]) -> dict[str, Estimate]:
+        """Each official group is Σ w_k · accuracy_k over disjoint subsets (weights from
+        `leaderboard_weights`): `weighted_estimate` of the subsets' estimates."""
+        by_subset: dict[str, list[SampleRecord]] = {}
+        for record in records:
+            by_subset.setdefault(record.subset, []).append(record)
+        parts = {s: self.estimates(group)[METRIC] for s, group in by_subset.items()}
+        weights = leaderboard_weights({s: len(group) for s, group in by_subset.items()})
+        return {
+            name: weighted_estimate([parts[s] for s in w], list(w.values()))
+            for name, w in weights.items()
+        }
+
+    def compare(self, pairing: Pairing) -> list[ComparisonRow]:
+        """AverageAccuracy per subset and OVERALL, then the official groups as weighted rows
+        of the subsets' paired differences (LIVE weighted by the paired counts)."""
+        rows = super().compare(pairing)
+        parts = {r.subset: r for r in rows if r.metric == METRIC and r.subset != "OVERALL"}
+        weights = leaderboard_weights({s: r.n for s, r in parts.items()})
+        return rows + [
+            weighted_row([parts[s] for s in w], list(w.values()), metric=LEADERBOARD, subset=name)
+            for name, w in weights.items()
+        ]
+
 
 def _per_subset(records: Sequence[SampleRecord]) -> tuple[dict[str, float], dict[str, int]]:
     by_subset: dict[str, list[float]] = {}
@@ -293,6 +319,40 @@ def _per_subset(records: Sequence[SampleRecord]) -> tuple[dict[str, float], dict
     return {s: statistics.fmean(v) for s, v in by_subset.items()}, {
         s: len(v) for s, v in by_subset.items()
     }
+
+
+def leaderboard_weights(counts: dict[str, int]) -> dict[str, dict[str, float]]:
+    """The official groups of `leaderboard_groups` as weights on the subsets that ran (those
+    in `counts`): each group's figure is Σ_k w_k · accuracy_k, so its error bar is that of a
+    weighted sum of disjoint parts. NON_LIVE: the unweighted mean of simple-AST (itself the
+    mean of simple, java, javascript), multiple, parallel, parallel_multiple, irrelevance;
+    LIVE: the live subsets weighted by count; MULTI_TURN: the unweighted mean of its
+    subsets; OVERALL: the unweighted mean of the groups."""
+
+    def mean_of(parts: list[dict[str, float]]) -> dict[str, float]:
+        parts = [part for part in parts if part]
+        weights: dict[str, float] = {}
+        for part in parts:
+            for subset, weight in part.items():
+                weights[subset] = weights.get(subset, 0.0) + weight / len(parts)
+        return weights
+
+    def one(name: str) -> dict[str, float]:
+        return {name: 1.0} if name in counts else {}
+
+    simple_ast = mean_of([one(n) for n in ("simple", "java", "javascript")])
+    others = [one(n) for n in ("multiple", "parallel", "parallel_multiple", "irrelevance")]
+    live = [n for n in CATEGORIES if n.startswith("live_") and n in counts]
+    total = sum(counts[n] for n in live)
+    groups = {
+        "NON_LIVE": mean_of([simple_ast, *others]),
+        "LIVE": {n: counts[n] / total for n in live} if total else {},
+        "MULTI_TURN": mean_of([one(n) for n in CATEGORIES if n.startswith("multi_turn")]),
+    }
+    groups = {name: weights for name, weights in groups.items() if weights}
+    if groups:
+        groups["OVERALL"] = mean_of(list(groups.values()))
+    return groups
 
 
 def leaderboard_groups(
