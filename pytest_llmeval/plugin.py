@@ -111,6 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     xdist = _is_worker(config) or _is_xdist_controller(config)
     REGISTRY.on_register = _late_registration_xdist if xdist else _late_registration
+    if run.report_only:
+        config.option.reportchars = ""  # the table is the report: no wall of FAILED lines
     if config.getoption("tbstyle") == "auto":
         # one line per wrong answer: pytest's long failure summary is quadratic in failures
         config.option.tbstyle = "no"
