@@ -13,6 +13,8 @@ BUILT_IN = [
     "aime25",
     "bfcl_v3",
     "chinese_simpleqa",
+    "general_mcq",
+    "general_qa",
     "hmmt25",
     "math_500",
     "simple_qa",
