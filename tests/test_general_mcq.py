@@ -187,3 +187,15 @@ def test_without_data_it_stops_with_one_line(pytester, serve):
     )
     assert line in run.text.splitlines()
     assert server.requests == []
+
+
+def test_a_threshold_on_overall_gates_the_run(pytester, serve):
+    server = serve(replying(lambda key, gold: "答案：A"))  # right for 2 of 6
+    args = (f"--llm-data=general_mcq={DATA_DIR}", "--llm-threshold=general_mcq=0.3")
+    run = run_benchmark(pytester, "general_mcq", server.base_url, *args)
+    assert run.ret == 0, run.text  # 0.3333 >= 0.3: wrong answers alone do not fail a gated run
+    run = run_benchmark(
+        pytester, "general_mcq", server.base_url, args[0], "--llm-threshold=general_mcq=0.5"
+    )
+    assert run.ret == 1
+    assert "  general_mcq AverageAccuracy OVERALL: 0.3333 < threshold 0.5" in run.result.outlines
