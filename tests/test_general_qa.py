@@ -153,6 +153,27 @@ def run(pytester, server, *args: str):
     )
 
 
+@pytest.mark.parametrize(
+    ("scorer", "args", "subsets"),
+    [
+        ("exact", (), ("arithmetic", "capitals")),
+        ("math", ("-k", "arithmetic"), ("arithmetic",)),  # math-verify reads no city names
+        ("judge", ("--llm-judge-model=judge",), ("arithmetic", "capitals")),
+    ],
+)
+def test_oracle_answers_score_one_with_each_scorer(pytester, serve, scorer, args, subsets):
+    handler, judge_prompts = model_and_judge(ANSWERS)
+    server = serve(handler)
+    result = run(pytester, server, f"--llm-general-scorer={scorer}", *args)
+    assert result.ret == 0, result.text
+    num = 3 * len(subsets)
+    assert result.rows() == [
+        *[("AverageAccuracy", subset, 3, 1.0, 0) for subset in subsets],
+        ("AverageAccuracy", "OVERALL", num, 1.0, 0),
+    ]
+    assert len(judge_prompts) == (num if scorer == "judge" else 0)
+
+
 def test_exact_scorer_counts_case_and_spaces_alike_and_names_the_miss(pytester, serve, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     answers = {**ANSWERS, "capital city of Kenya": "  nairobi\n", "capital city of Peru": "Lima."}
