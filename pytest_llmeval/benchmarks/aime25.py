@@ -6,56 +6,27 @@ question/answer); other copies (``math-ai/aime25``: problem/answer) load through
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import defaultdict
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..data import DataError, pick
-from ..records import Outcome, Sample, SampleRecord, Verdict
-from ..reporting.compare import OVERALL, ComparisonRow, Pairing, per_cluster_row
-from ..scoring.math import check_answer
-from ..scoring.stats import Estimate, pass_at_k_estimate
-from .base import Benchmark, Rows
+from ..scoring.passk import pass_at_k
+from .base import Rows
+from .common import BOXED_PROMPT, MathBenchmark
 
-QUESTION_FIELDS = ("question", "problem", "Problem")
-ANSWER_FIELDS = ("answer", "Answer", "solution")
+PROMPT = BOXED_PROMPT
 SUBSET_FIELDS = ("subset", "config", "part")
-PROMPT = "{question}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
+
+__all__ = ["PROMPT", "Aime25", "pass_at_k"]
 
 
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of Chen et al. (2021): 1 - C(n-c, k) / C(n, k)."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
-class Aime25(Benchmark):
+class Aime25(MathBenchmark):
     name = "aime25"
-    metrics = ("AveragePass@1",)
     subsets = ("AIME2025-I", "AIME2025-II")
     hub_path = "opencompass/AIME2025"
     hub_configs = {s: s for s in subsets}  # noqa: RUF012 (read-only)
     data_help = "a folder with AIME2025-I.jsonl and AIME2025-II.jsonl (fields question, answer)"
-
-    @property
-    def derived(self) -> tuple[str, ...]:  # type: ignore[override]
-        """With N repeats, unbiased pass@1 and pass@N as well."""
-        return ("pass@1", f"pass@{self.repeats}") if self.repeats > 1 else ()
-
-    def sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
-        question = str(pick(row, QUESTION_FIELDS, "question"))
-        return Sample(
-            id=f"{subset}-{index}",
-            dataset=self.name,
-            subset=subset,
-            messages=[{"role": "user", "content": PROMPT.format(question=question)}],
-            target=str(pick(row, ANSWER_FIELDS, "answer")).strip(),
-            category=self.category(subset),
-        )
 
     def group(self, rows: list[dict[str, Any]], source: Path) -> Rows:
         """One file: rows name their subset, or the file's name does, or it is one subset."""
@@ -72,65 +43,3 @@ class Aime25(Benchmark):
         raise DataError(
             f"{source}: cannot tell AIME2025-I from AIME2025-II rows ({self.data_help})"
         )
-
-    def score(self, sample: Sample, outcome: Outcome) -> Verdict:
-        verdict = check_answer(outcome.final.text, sample.target)
-        return Verdict(
-            verdict.correct,
-            verdict.reason,
-            {"AveragePass@1": float(verdict.correct)},
-            verdict.extracted,
-        )
-
-    def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
-        """AveragePass@1 over samples × repeats; with N repeats also pass@1 and pass@N."""
-        values = super().aggregate(records)
-        by_sample: dict[str, list[bool]] = defaultdict(list)
-        for record in records:
-            by_sample[record.sample_id].append(record.passed)
-        n = min(len(v) for v in by_sample.values()) if by_sample else 0
-        if n > 1:
-            for k in (1, n):
-                values[f"pass@{k}"] = statistics.fmean(
-                    pass_at_k(len(v), sum(v), k) for v in by_sample.values()
-                )
-        return values
-
-    def estimates(self, records: Sequence[SampleRecord]) -> dict[str, Estimate]:
-        """AveragePass@1: the clustered mean over samples × repeats (a problem's repeats are
-        one cluster; with k answers to every problem this is the SE over per-problem means);
-        pass@1 and pass@N: `pass_at_k_estimate`, SE over problems."""
-        estimates = super().estimates(records)
-        by_sample: dict[str, list[float]] = defaultdict(list)
-        for record in records:
-            by_sample[record.sample_id].append(float(record.passed))
-        n = min(len(v) for v in by_sample.values()) if by_sample else 0
-        if n > 1:
-            scores = [float(r.passed) for r in records]
-            problems = [r.sample_id for r in records]
-            for k in (1, n):
-                estimates[f"pass@{k}"] = pass_at_k_estimate(scores, problems, k)
-        return estimates
-
-    def compare(self, pairing: Pairing) -> list[ComparisonRow]:
-        """AveragePass@1 per subset and OVERALL; with N repeats also pass@1 and pass@N, per
-        problem over its paired repeats (`per_cluster_row`; a problem with fewer than N
-        paired answers leaves pass@N uncompared)."""
-        rows = super().compare(pairing)
-        if self.repeats < 2:
-            return rows
-        subsets = list(dict.fromkeys(p.ref.subset for p in pairing.pairs))
-        for k in (1, self.repeats):
-
-            def figure(values: Sequence[float], k: int = k) -> float:
-                if len(values) < k:
-                    raise ValueError(f"pass@{k} of {len(values)} answers")
-                return pass_at_k(len(values), round(sum(values)), k)
-
-            for subset in [*subsets, OVERALL]:
-                row = per_cluster_row(
-                    pairing, self.name, f"pass@{k}", "AveragePass@1", figure, subset=subset
-                )
-                if row is not None:
-                    rows.append(row)
-        return rows

@@ -60,6 +60,26 @@ JUDGE_TEMPLATE = Option(
 )
 
 
+async def judge_grade(
+    ctx: RunContext, template: str, question: str, target: str, predicted: str
+) -> Grade:
+    """Ask the judge for one grade, again (a fresh call) while its reply names none; the last
+    reply and the grade land in ``ctx.outcome.extra``. No grade after the last attempt is a
+    JudgeError carrying the raw reply."""
+    messages = grader_messages(template, question, target, predicted)
+    extra = ctx.outcome.extra
+    for attempt in range(JUDGE_ATTEMPTS):
+        reply = await ctx.judge(messages, attempt)
+        extra["judge_reply"] = reply.text
+        grade = parse_grade(reply.text)
+        if grade is not None:
+            extra["grade"] = grade.value
+            return grade
+    raise JudgeError(
+        f"no grade in the judge's reply after {JUDGE_ATTEMPTS} attempts: {reply.text[:200]!r}"
+    )
+
+
 class SimpleQA(Benchmark):
     name = "simple_qa"
     metrics = GRADE_METRICS
@@ -106,18 +126,8 @@ class SimpleQA(Benchmark):
 
     async def generate(self, sample: Sample, ctx: RunContext) -> None:
         await super().generate(sample, ctx)
-        answer = ctx.outcome.final.text
-        messages = grader_messages(self.template, sample.meta["question"], sample.target, answer)
-        extra = ctx.outcome.extra
-        for attempt in range(JUDGE_ATTEMPTS):
-            reply = await ctx.judge(messages, attempt)
-            extra["judge_reply"] = reply.text
-            grade = parse_grade(reply.text)
-            if grade is not None:
-                extra["grade"] = grade.value
-                return
-        raise JudgeError(
-            f"no grade in the judge's reply after {JUDGE_ATTEMPTS} attempts: {reply.text[:200]!r}"
+        await judge_grade(
+            ctx, self.template, sample.meta["question"], sample.target, ctx.outcome.final.text
         )
 
     # -- scoring ---------------------------------------------------------------------------
