@@ -1,0 +1,1 @@
+"""What a run gives back beyond the terminal: report files and the results viewer."""

@@ -1,0 +1,464 @@
+"""The results viewer: one self-contained HTML page for one or several finished runs.
+
+`write_viewer(run_dirs, output)` reads each run folder (`report.json`, `samples.jsonl`) and
+writes one HTML file that works from file://, offline, with nothing fetched at view time.
+
+What the page embeds:
+- an index, plain JSON in a `<script type="application/json">` (every `<` escaped): the runs'
+  rows and metadata, the gate per threshold, and per run one column per field the sample list
+  shows or filters on (dataset, subset, category, id, repeat, verdict, rule, reason, latency,
+  tokens), categorical values as numbers into one table of names;
+- the records themselves, one JSON line each, deduplicated (long strings and large repeated
+  values, such as the same function docs offered to 800 samples or the same conversation in two
+  runs, are stored once and referenced), then deflated and base64-encoded; the page inflates
+  them with the browser's DecompressionStream and parses a record only when it is shown.
+
+Records of older runs load too: `verdict` and the failing turn of a multi-turn sample are
+derived when a record does not carry them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+VERDICTS = ("passed", "failed", "error", "refused")
+MIN_SHARED_STRING = 48  # shorter strings are cheaper inline than as a reference
+MIN_SHARED_VALUE = 160  # a list or object at least this long as JSON may be stored once
+REASON_CHARS = 200
+_REF, _OBJ = "\x01", "\x02"
+_TURN = re.compile(r"\bturn (\d+):")
+_RAN_TURNS = re.compile(r"model ran (\d+) of (\d+) turns")
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|CSS|JS|INDEX|DETAILS)\}\}")
+
+
+class ViewerInputError(Exception):
+    """A run folder that cannot be shown; the message is one line for the user."""
+
+
+@dataclass
+class RunData:
+    folder: Path
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any]
+    records: list[dict[str, Any]]
+
+
+# -- reading run folders ----------------------------------------------------------------------
+
+
+def read_run(folder: Path) -> RunData:
+    """One finished run folder; ViewerInputError (one line) when it is not one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ViewerInputError(f"{folder}: no such run folder")
+    report_path = folder / "report.json"
+    if not report_path.is_file():
+        raise ViewerInputError(f"{folder}: no report.json (not a finished pytest-llmeval run)")
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ViewerInputError(f"{report_path}: unreadable ({_why(error)})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("rows"), list):
+        raise ViewerInputError(f"{report_path}: not a pytest-llmeval report (no rows)")
+    meta = report.get("meta") if isinstance(report.get("meta"), dict) else {}
+    return RunData(folder, report["rows"], meta, _read_samples(folder / "samples.jsonl"))
+
+
+def _read_samples(path: Path) -> list[dict[str, Any]]:
+    """samples.jsonl; a run stopped by a usage error has none (no samples, not an error)."""
+    if not path.exists():
+        return []
+    records = []
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise ViewerInputError(
+                        f"{path}: line {number} is not JSON ({error.msg})"
+                    ) from None
+                if not isinstance(record, dict) or "dataset" not in record:
+                    raise ViewerInputError(f"{path}: line {number} is not a sample record")
+                records.append(record)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ViewerInputError(f"{path}: unreadable ({_why(error)})") from None
+    return records
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at line {error.lineno}"
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return type(error).__name__
+
+
+# -- what the sample list shows, derived where older records lack it -----------------------
+
+
+def verdict_of(record: dict[str, Any]) -> str:
+    verdict = record.get("verdict")
+    if verdict in VERDICTS:
+        return verdict
+    if record.get("error"):
+        return "error"
+    if "refused" in (record.get("tags") or []):
+        return "refused"
+    return "passed" if record.get("passed") else "failed"
+
+
+def failed_turn_of(record: dict[str, Any]) -> int | None:
+    """The multi-turn turn that failed: `extra.failed_turn`, else read from the reason."""
+    extra = record.get("extra") or {}
+    if isinstance(extra, dict) and isinstance(extra.get("failed_turn"), int):
+        return extra["failed_turn"]
+    if record.get("passed") or not isinstance(extra, dict) or "steps" not in extra:
+        return None
+    reason = record.get("reason") or ""
+    if match := _TURN.search(reason):
+        return int(match.group(1))
+    if match := _RAN_TURNS.search(reason):  # force-terminated: the last turn it reached
+        return max(int(match.group(1)) - 1, 0)
+    return None
+
+
+def rules_of(record: dict[str, Any], verdict: str) -> list[str]:
+    """What the failure-reason filter offers: the checker's rule names (the record's tags)."""
+    tags = [str(tag) for tag in record.get("tags") or []]
+    if verdict == "error":
+        return [f"error:{record.get('error_kind') or 'unknown'}", *tags]
+    if verdict == "passed" or tags:
+        return tags
+    return ["(no rule)"]
+
+
+def short_reason(record: dict[str, Any], verdict: str) -> str:
+    text = record.get("error") if verdict == "error" else record.get("reason")
+    text = str(text or "").strip()
+    first = text.splitlines()[0] if text else ""
+    if verdict == "error" and first and not first.startswith("error"):
+        first = f"error: {first}"
+    return first if len(first) <= REASON_CHARS else first[: REASON_CHARS - 1] + "…"
+
+
+def _natural(text: str) -> list[Any]:
+    return [int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", text))]
+
+
+def _ordered(run: RunData) -> list[dict[str, Any]]:
+    """Records in the table's order: datasets and subsets as the rows list them, ids natural."""
+    datasets: dict[str, int] = {}
+    subsets: dict[tuple[str, str], int] = {}
+    for row in run.rows:
+        datasets.setdefault(str(row.get("dataset")), len(datasets))
+        subsets.setdefault((str(row.get("dataset")), str(row.get("subset"))), len(subsets))
+
+    def key(record: dict[str, Any]) -> tuple[Any, ...]:
+        dataset, subset = str(record.get("dataset")), str(record.get("subset"))
+        return (
+            datasets.get(dataset, len(datasets)),
+            dataset,
+            subsets.get((dataset, subset), len(subsets)),
+            subset,
+            _natural(str(record.get("sample_id"))),
+            record.get("repeat") or 0,
+        )
+
+    return sorted(run.records, key=key)
+
+
+# -- the gate per threshold ---------------------------------------------------------------
+
+
+def gate_of(rows: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each threshold of the run with the figure it named, the measured value and the verdict."""
+    from ..gate import parse_threshold  # the plugin's own reading of DATASET[:M][:S]=MIN
+
+    metrics: dict[str, list[str]] = {}
+    subsets: dict[str, list[str]] = {}
+    for row in rows:
+        dataset = str(row.get("dataset"))
+        if row.get("metric") not in metrics.setdefault(dataset, []):
+            metrics[dataset].append(row.get("metric"))
+        if row.get("subset") not in subsets.setdefault(dataset, []):
+            subsets[dataset].append(row.get("subset"))
+
+    def figures(dataset: str) -> tuple[list[str], list[str]]:
+        if dataset not in metrics:
+            raise KeyError(f"no rows for {dataset}")
+        return metrics[dataset], [s for s in subsets[dataset] if s != "OVERALL"]
+
+    measured = {(r.get("dataset"), r.get("metric"), r.get("subset")): r.get("score") for r in rows}
+    gate = []
+    for text in meta.get("thresholds") or []:
+        try:
+            threshold = parse_threshold(str(text), figures)
+        except Exception:  # a threshold this report cannot resolve: shown, not judged
+            gate.append({"text": text, "passed": None})
+            continue
+        value = measured.get((threshold.dataset, threshold.metric, threshold.subset))
+        gate.append(
+            {
+                "text": text,
+                "dataset": threshold.dataset,
+                "metric": threshold.metric,
+                "subset": threshold.subset,
+                "minimum": threshold.minimum,
+                "measured": value,
+                "passed": value is not None and value >= threshold.minimum,
+            }
+        )
+    return gate
+
+
+# -- packing -----------------------------------------------------------------------------
+
+
+class _Names:
+    """One table of the categorical strings of the index (datasets, subsets, rules, ...)."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def __call__(self, value: Any) -> int:
+        text = "" if value is None else str(value)
+        if text not in self._index:
+            self._index[text] = len(self.items)
+            self.items.append(text)
+        return self._index[text]
+
+
+class _Packer:
+    """Long strings and large lists/objects seen more than once are stored once.
+
+    A reference is a string: "\\x01" + base-36 index into the strings, "\\x02" + index into the
+    values. A real string starting with either character gets one "\\x01" in front.
+    """
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self._string_counts: Counter[str] = Counter()
+        self._value_counts: Counter[str] = Counter()
+        for record in records:
+            for value in record.values():
+                self._count_value(value, depth=0)
+        self.strings: list[str] = []
+        self.values: list[Any] = []
+        self._string_refs: dict[str, str] = {}
+        self._value_refs: dict[str, str] = {}
+
+    def _count_value(self, value: Any, depth: int) -> None:
+        if isinstance(value, str):
+            if len(value) >= MIN_SHARED_STRING:
+                self._string_counts[value] += 1
+        elif isinstance(value, (list, dict)):
+            if depth < 2:
+                text = _dumps(value)
+                if len(text) >= MIN_SHARED_VALUE:
+                    self._value_counts[text] += 1
+                    if self._value_counts[text] > 1:
+                        return  # its contents were counted the first time
+            for item in value.values() if isinstance(value, dict) else value:
+                self._count_value(item, depth + 1)
+
+    def record(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._value(value, 0) for key, value in record.items()}
+
+    def _value(self, value: Any, depth: int) -> Any:
+        if isinstance(value, str):
+            return self._string(value)
+        if isinstance(value, (list, dict)):
+            if depth < 2:
+                text = _dumps(value)
+                if self._value_counts.get(text, 0) > 1:
+                    ref = self._value_refs.get(text)
+                    if ref is None:
+                        ref = self._value_refs[text] = _OBJ + _base36(len(self.values))
+                        self.values.append(None)
+                        self.values[int(ref[1:], 36)] = self._inner(value, depth)
+                    return ref
+            return self._inner(value, depth)
+        return value
+
+    def _inner(self, value: list[Any] | dict[str, Any], depth: int) -> Any:
+        if isinstance(value, dict):
+            return {key: self._value(item, depth + 1) for key, item in value.items()}
+        return [self._value(item, depth + 1) for item in value]
+
+    def _string(self, text: str) -> str:
+        if len(text) >= MIN_SHARED_STRING and self._string_counts.get(text, 0) > 1:
+            ref = self._string_refs.get(text)
+            if ref is None:
+                ref = self._string_refs[text] = _REF + _base36(len(self.strings))
+                self.strings.append(text)
+            return ref
+        if text[:1] in (_REF, _OBJ):
+            return _REF + text
+        return text
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def _columns(records: list[dict[str, Any]], names: _Names, combos: _Names) -> dict[str, list]:
+    columns: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "ds", "sub", "cat", "id", "rep", "ver", "why", "rules", "lat", "tok", "calls",
+            "turn", "cl", "cached",
+        )
+    }  # fmt: skip
+    for record in records:
+        verdict = verdict_of(record)
+        usage = record.get("usage") or {}
+        turn = failed_turn_of(record)
+        columns["ds"].append(names(record.get("dataset")))
+        columns["sub"].append(names(record.get("subset")))
+        columns["cat"].append(names(record.get("category")))
+        columns["id"].append(str(record.get("sample_id")))
+        columns["rep"].append(int(record.get("repeat") or 0))
+        columns["ver"].append(VERDICTS.index(verdict))
+        columns["why"].append(names(short_reason(record, verdict)))
+        rules = [names(rule) for rule in rules_of(record, verdict)]
+        columns["rules"].append(combos(",".join(map(str, rules))))
+        columns["lat"].append(round(float(record.get("latency_s") or 0) * 1000))
+        columns["tok"].append(
+            int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
+        )
+        columns["calls"].append(int(usage.get("calls") or 0))
+        columns["turn"].append(-1 if turn is None else turn)
+        cluster = record.get("cluster")
+        columns["cl"].append(-1 if cluster in (None, "") else names(cluster))
+        columns["cached"].append(1 if record.get("cached") else 0)
+    return columns
+
+
+def build_payload(runs: list[RunData]) -> tuple[str, str]:
+    """(index JSON, base64 of the deflated record lines) for the page."""
+    ordered = [_ordered(run) for run in runs]
+    packer = _Packer([record for records in ordered for record in records])
+    names, combos = _Names(), _Names()
+    lines: list[str] = []
+    index_runs = []
+    for position, (run, records) in enumerate(zip(runs, ordered)):
+        model = (run.meta.get("model") or {}).get("model") if isinstance(
+            run.meta.get("model"), dict
+        ) else run.meta.get("model")
+        model = model or next((row.get("model") for row in run.rows), None) or "model"
+        index_runs.append(
+            {
+                "label": f"#{position + 1} {model}",
+                "model": model,
+                "folder": str(run.folder.resolve()),
+                "name": run.folder.resolve().name,
+                "rows": [{**row, "score_text": _score_text(row.get("score"))} for row in run.rows],
+                "meta": run.meta,
+                "gate": gate_of(run.rows, run.meta),
+                "n": len(records),
+                "line0": len(lines),
+                "cols": _columns(records, names, combos),
+            }
+        )
+        lines += [_dumps(packer.record(record)) for record in records]
+    body = "\n".join([_dumps(packer.strings), _dumps(packer.values), *lines])
+    index = {
+        "format": 1,
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "verdicts": VERDICTS,
+        "names": names.items,
+        "combos": [[int(i) for i in combo.split(",")] if combo else [] for combo in combos.items],
+        "runs": index_runs,
+    }
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = deflater.compress(body.encode("utf-8")) + deflater.flush()
+    return _script_json(index), base64.b64encode(packed).decode("ascii")
+
+
+def _score_text(score: Any) -> str:
+    """The score as the terminal table prints it."""
+    from ..report import format_score
+
+    return format_score(score) if isinstance(score, (int, float)) else "-"
+
+
+def _script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element: no `<` at all (so no `</script>`, no
+    `<!--`); U+2028/9 escaped for older parsers."""
+    return (
+        _dumps(value).replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+# -- the page ----------------------------------------------------------------------------
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath("viewer_assets", name).read_text("utf-8")
+
+
+def render_html(runs: list[RunData]) -> str:
+    index, details = build_payload(runs)
+    script = _asset("viewer.js")
+    style = _asset("viewer.css")
+    if "</script" in script.lower() or "</style" in style.lower():
+        raise RuntimeError("viewer assets must not close their own element")
+    models = list(dict.fromkeys(r["model"] for r in json.loads(index)["runs"]))
+    from html import escape
+
+    parts = {
+        "TITLE": escape(f"pytest-llmeval viewer: {', '.join(models) or 'no runs'}"),
+        "CSS": style,
+        "JS": script,
+        "INDEX": index,
+        "DETAILS": details,
+    }
+    return _PLACEHOLDER.sub(lambda match: parts[match.group(1)], _asset("viewer.html"))
+
+
+def write_viewer(run_dirs: list[Path], output: Path) -> Path:
+    """Write the viewer of these finished runs to `output` (one self-contained HTML file).
+
+    Raises ViewerInputError with a one-line message for a folder that is not a finished run.
+    Returns the path written.
+    """
+    if not run_dirs:
+        raise ViewerInputError("no run folder given")
+    runs = [read_run(Path(folder)) for folder in run_dirs]
+    page = render_html(runs)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=".viewer-", suffix=".html")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(page)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return output
