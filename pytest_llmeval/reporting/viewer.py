@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -33,10 +34,9 @@ from pathlib import Path
 from typing import Any
 
 VERDICTS = ("passed", "failed", "error", "refused")
-MIN_SHARED_STRING = 48  # shorter strings are cheaper inline than as a reference
-MIN_SHARED_VALUE = 160  # a list or object at least this long as JSON may be stored once
+MIN_SHARED_VALUE = 160  # a value at least this long as JSON is stored once if it repeats
 REASON_CHARS = 200
-_REF, _OBJ = "\x01", "\x02"
+_ESCAPE, _REF = "\x01", "\x02"
 _TURN = re.compile(r"\bturn (\d+):")
 _RAN_TURNS = re.compile(r"model ran (\d+) of (\d+) turns")
 _PLACEHOLDER = re.compile(r"\{\{(TITLE|CSS|JS|INDEX|DETAILS)\}\}")
@@ -244,75 +244,96 @@ class _Names:
 
 
 class _Packer:
-    """Long strings and large lists/objects seen more than once are stored once.
+    """Large values seen more than once are stored once, as JSON text in one table.
 
-    A reference is a string: "\\x01" + base-36 index into the strings, "\\x02" + index into the
-    values. A real string starting with either character gets one "\\x01" in front.
+    Only two levels are looked at: a record's values (depth 0) and their items or fields
+    (depth 1), where the repeats are (the same function docs, tool results, conversations and
+    targets in many samples or in two runs). Each depth-1 value is serialized once per pass by
+    the C encoder and a depth-0 value is joined from its parts, so packing costs about two
+    serializations of the records. A reference is "\x02" + base-36 index into the table; a
+    real string at those two levels that starts with "\x01" or "\x02" gets one "\x01" in front.
+    A depth-0 table entry may hold depth-1 references; a depth-1 entry is plain JSON.
     """
 
     def __init__(self, records: list[dict[str, Any]]) -> None:
-        self._string_counts: Counter[str] = Counter()
-        self._value_counts: Counter[str] = Counter()
+        self._counts: Counter[tuple[int, bytes]] = Counter()
         for record in records:
             for value in record.values():
-                self._count_value(value, depth=0)
-        self.strings: list[str] = []
-        self.values: list[Any] = []
-        self._string_refs: dict[str, str] = {}
-        self._value_refs: dict[str, str] = {}
+                self._count(value)
+        self.values: list[str] = []
+        self._refs: dict[tuple[int, bytes], str] = {}
 
-    def _count_value(self, value: Any, depth: int) -> None:
-        if isinstance(value, str):
-            if len(value) >= MIN_SHARED_STRING:
-                self._string_counts[value] += 1
-        elif isinstance(value, (list, dict)):
-            if depth < 2:
-                text = _dumps(value)
-                if len(text) >= MIN_SHARED_VALUE:
-                    self._value_counts[text] += 1
-                    if self._value_counts[text] > 1:
-                        return  # its contents were counted the first time
-            for item in value.values() if isinstance(value, dict) else value:
-                self._count_value(item, depth + 1)
+    def _count(self, value: Any) -> None:
+        if isinstance(value, (dict, list)) and len(value) < 2:
+            self._seen(0, _dumps(value))  # its one item is no more shared than itself
+        elif isinstance(value, dict):
+            parts = []
+            for key, item in value.items():
+                text = _dumps(item)
+                self._seen(1, text)
+                parts.append(f"{_dumps(key)}:{text}")
+            self._seen(0, "{" + ",".join(parts) + "}")
+        elif isinstance(value, list):
+            texts = [_dumps(item) for item in value]
+            for text in texts:
+                self._seen(1, text)
+            self._seen(0, "[" + ",".join(texts) + "]")
+        elif isinstance(value, str):
+            self._seen(0, _dumps(value))
 
-    def record(self, record: dict[str, Any]) -> dict[str, Any]:
-        return {key: self._value(value, 0) for key, value in record.items()}
+    def _seen(self, depth: int, text: str) -> None:
+        if len(text) >= MIN_SHARED_VALUE:
+            self._counts[depth, _digest(text)] += 1
 
-    def _value(self, value: Any, depth: int) -> Any:
-        if isinstance(value, str):
-            return self._string(value)
-        if isinstance(value, (list, dict)):
-            if depth < 2:
-                text = _dumps(value)
-                if self._value_counts.get(text, 0) > 1:
-                    ref = self._value_refs.get(text)
-                    if ref is None:
-                        ref = self._value_refs[text] = _OBJ + _base36(len(self.values))
-                        self.values.append(None)
-                        self.values[int(ref[1:], 36)] = self._inner(value, depth)
-                    return ref
-            return self._inner(value, depth)
-        return value
+    def line(self, record: dict[str, Any]) -> str:
+        """The record as one JSON line with references."""
+        return "{" + ",".join(f"{_dumps(k)}:{self._top(v)}" for k, v in record.items()) + "}"
 
-    def _inner(self, value: list[Any] | dict[str, Any], depth: int) -> Any:
+    def _top(self, value: Any) -> str:
+        if isinstance(value, (dict, list)) and len(value) < 2:
+            text = _dumps(value)
+            return self._shared(0, text, text)
         if isinstance(value, dict):
-            return {key: self._value(item, depth + 1) for key, item in value.items()}
-        return [self._value(item, depth + 1) for item in value]
+            plain, packed = [], []
+            for key, item in value.items():
+                text = _dumps(item)
+                plain.append(f"{_dumps(key)}:{text}")
+                packed.append(f"{_dumps(key)}:{self._item(item, text)}")
+            return self._shared(0, "{" + ",".join(plain) + "}", "{" + ",".join(packed) + "}")
+        if isinstance(value, list):
+            texts = [_dumps(item) for item in value]
+            packed = ",".join(self._item(item, text) for item, text in zip(value, texts))
+            return self._shared(0, "[" + ",".join(texts) + "]", "[" + packed + "]")
+        return self._item(value, _dumps(value), depth=0)
 
-    def _string(self, text: str) -> str:
-        if len(text) >= MIN_SHARED_STRING and self._string_counts.get(text, 0) > 1:
-            ref = self._string_refs.get(text)
-            if ref is None:
-                ref = self._string_refs[text] = _REF + _base36(len(self.strings))
-                self.strings.append(text)
-            return ref
-        if text[:1] in (_REF, _OBJ):
-            return _REF + text
-        return text
+    def _item(self, value: Any, text: str, depth: int = 1) -> str:
+        if isinstance(value, str) and value[:1] in (_ESCAPE, _REF):
+            return _dumps(_ESCAPE + value)
+        return self._shared(depth, text, text)
+
+    def _shared(self, depth: int, plain: str, packed: str) -> str:
+        """A reference to `packed` in the table where `plain` repeats, else `packed` itself."""
+        if len(plain) < MIN_SHARED_VALUE:
+            return packed
+        key = (depth, _digest(plain))
+        if self._counts.get(key, 0) < 2:
+            return packed
+        ref = self._refs.get(key)
+        if ref is None:
+            ref = self._refs[key] = _dumps(_REF + _base36(len(self.values)))
+            self.values.append(packed)
+        return ref
+
+    def table(self) -> str:
+        return "[" + ",".join(self.values) + "]"
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = _ENCODE
 
 
 def _base36(number: int) -> str:
@@ -384,8 +405,8 @@ def build_payload(runs: list[RunData]) -> tuple[str, str]:
                 "cols": _columns(records, names, combos),
             }
         )
-        lines += [_dumps(packer.record(record)) for record in records]
-    body = "\n".join([_dumps(packer.strings), _dumps(packer.values), *lines])
+        lines += [packer.line(record) for record in records]
+    body = "\n".join([packer.table(), *lines])
     index = {
         "format": 1,
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

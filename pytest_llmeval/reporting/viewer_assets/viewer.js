@@ -40,7 +40,11 @@
     }
   }
 
-  const fmtInt = (n) => (n == null ? '-' : Number(n).toLocaleString('en-US'));
+  function fmtInt(n) {
+    if (n == null || n === '') return '-';
+    const s = String(Math.round(Number(n)));
+    return s.length < 5 ? s : s.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  }
   const fmtMs = (ms) => (ms >= 10000 ? (ms / 1000).toFixed(1) + 's' : ms >= 1000 ? (ms / 1000).toFixed(2) + 's' : ms + 'ms');
 
   function fmtScore(x) {
@@ -131,7 +135,7 @@
 
   // ---------------------------------------------------------------- the records (lazy)
   const Store = {
-    lines: null, strings: null, values: null, resolved: null, cache: new Map(), ready: null, failed: null,
+    lines: null, values: null, top: null, cache: new Map(), ready: null, failed: null,
     start() {
       if (!this.ready) {
         this.ready = this.inflate().catch((error) => { this.failed = String(error && error.message || error); throw error; });
@@ -143,17 +147,18 @@
       const text = await inflateBase64(node.textContent.trim());
       node.textContent = '';
       this.lines = text.split('\n');
-      this.strings = JSON.parse(this.lines[0]);
-      this.values = JSON.parse(this.lines[1]);
-      this.resolved = new Array(this.values.length);
+      this.values = JSON.parse(this.lines[0]);
+      this.top = new Array(this.values.length);
       document.documentElement.setAttribute('data-records', 'ready');
     },
-    packed(run, i) { return JSON.parse(this.lines[run.line0 + i + 2]); },
+    packed(run, i) { return JSON.parse(this.lines[run.line0 + i + 1]); },
     record(run, i) {
       const key = run.r + ':' + i;
       let record = this.cache.get(key);
       if (record) { this.cache.delete(key); this.cache.set(key, record); return record; }
-      record = resolve(this.packed(run, i));
+      const packed = this.packed(run, i);
+      record = {};
+      for (const name of Object.keys(packed)) record[name] = resolveTop(packed[name]);
       this.cache.set(key, record);
       if (this.cache.size > 40) this.cache.delete(this.cache.keys().next().value);
       return record;
@@ -176,28 +181,39 @@
     return new Response(stream).text();
   }
 
-  function resolve(value) {
+  // A record's values (depth 0) and their items (depth 1) may be references into the table
+  // of shared values: "\x02" + base-36 index; "\x01" in front of a real string escapes it.
+  function resolveTop(value) {
     if (typeof value === 'string') {
       const c = value.charCodeAt(0);
-      if (c === 1) {
-        const d = value.charCodeAt(1);
-        return d === 1 || d === 2 ? value.slice(1) : Store.strings[parseInt(value.slice(1), 36)];
+      if (c === 1) return value.slice(1);
+      if (c === 2) {
+        const n = parseInt(value.slice(1), 36);
+        let shared = Store.top[n];
+        if (shared === undefined) shared = Store.top[n] = resolveItems(Store.values[n]);
+        return shared;
       }
-      if (c === 2) return valueAt(parseInt(value.slice(1), 36));
       return value;
     }
-    if (Array.isArray(value)) return value.map(resolve);
+    return resolveItems(value);
+  }
+
+  function resolveItems(value) {
+    if (Array.isArray(value)) return value.map(resolveItem);
     if (value !== null && typeof value === 'object') {
       const out = {};
-      for (const key of Object.keys(value)) out[key] = resolve(value[key]);
+      for (const key of Object.keys(value)) out[key] = resolveItem(value[key]);
       return out;
     }
     return value;
   }
 
-  function valueAt(n) {
-    let value = Store.resolved[n];
-    if (value === undefined) value = Store.resolved[n] = resolve(Store.values[n]);
+  function resolveItem(value) {
+    if (typeof value === 'string') {
+      const c = value.charCodeAt(0);
+      if (c === 1) return value.slice(1);
+      if (c === 2) return Store.values[parseInt(value.slice(1), 36)];
+    }
     return value;
   }
 
@@ -207,13 +223,13 @@
   const Hay = {
     texts: [], done: [], scheduled: false,
     text(record) {
-      const out = [String(record.sample_id), record.reason || '', record.error || ''];
-      gather(resolve(record.messages), out);
-      gather(resolve(record.response), out);
-      gather(resolve(record.responses), out);
-      const extracted = resolve(record.extracted);
+      const out = [String(resolveTop(record.sample_id)), resolveTop(record.reason) || '', resolveTop(record.error) || ''];
+      gather(resolveTop(record.messages), out);
+      gather(resolveTop(record.response), out);
+      gather(resolveTop(record.responses), out);
+      const extracted = resolveTop(record.extracted);
       if (extracted != null) out.push(typeof extracted === 'string' ? extracted : JSON.stringify(extracted));
-      const extra = resolve(record.extra);
+      const extra = resolveTop(record.extra);
       if (extra && typeof extra.judge_reply === 'string') out.push(extra.judge_reply);
       return out.join('\n').toLowerCase();
     },
@@ -276,7 +292,16 @@
     return '#' + parts.join('&');
   }
 
+  // The fragment follows the state a moment later: browsers throttle history updates, and
+  // each one costs a round trip to the browser process.
+  let hashTimer = 0;
   function writeHash() {
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(writeHashNow, 120);
+  }
+
+  function writeHashNow() {
+    hashTimer = 0;
     const hash = hashOf(S);
     if (hash !== (location.hash || '#')) {
       history.replaceState(null, '', hash === '#' ? location.pathname + location.search : hash);
@@ -311,7 +336,12 @@
     writeHash();
   }
 
-  window.addEventListener('hashchange', () => { S = readHash(); render(); });
+  window.addEventListener('hashchange', () => {
+    if (hashOf(S) === (location.hash || '#')) return;
+    clearTimeout(hashTimer);
+    S = readHash();
+    render();
+  });
 
   // ---------------------------------------------------------------- overview
   function buildOverview() {
@@ -609,11 +639,11 @@
     V.head = el('div', { class: 'lhead' });
     V.spacer = el('div', { class: 'vspacer' });
     V.list = el('div', { class: 'vlist', tabindex: '0' }, V.spacer);
-    V.list.addEventListener('scroll', () => scheduleRows(), { passive: true });
+    V.scrollTop = 0;
+    V.list.addEventListener('scroll', () => { V.scrollTop = V.list.scrollTop; scheduleRows(); }, { passive: true });
     V.list.addEventListener('keydown', onListKey);
     V.detail = el('div', { class: 'detailpane' }, el('div', { class: 'placeholder', text: 'Choose a sample to read the whole conversation.' }));
     const listPane = el('div', { class: 'listpane' }, V.head, V.list);
-    window.addEventListener('resize', () => scheduleRows());
     return el('div', { class: 'samples' }, filters, el('div', { class: 'split' }, listPane, V.detail));
   }
 
@@ -732,6 +762,9 @@
 
   function fillSelect(select, choices, value) {
     // choices: [value, label][]; keeps the current value even with no match
+    const signature = JSON.stringify(choices) + '\u0000' + value;
+    if (select.signature === signature) return;
+    select.signature = signature;
     select.textContent = '';
     let found = false;
     for (const [v, label] of choices) {
@@ -825,7 +858,10 @@
   }
 
   function columns(U) {
-    const cols = [['#', 'id', '44px', 'num'], ['id', 'id', 'minmax(110px, 1.5fr)'], ['dataset', 'ds', 'minmax(50px, .6fr)'], ['subset', 'sub', 'minmax(70px, 1fr)'], ['category', 'cat', 'minmax(50px, .7fr)']];
+    if (V.oneDataset === undefined) V.oneDataset = idsOf('ds').length <= 1;
+    const cols = [['#', 'id', '40px', 'num'], ['id', 'id', 'minmax(120px, 1.7fr)']];
+    if (!V.oneDataset) cols.push(['dataset', 'ds', 'minmax(50px, .6fr)']);
+    cols.push(['subset', 'sub', 'minmax(70px, 1fr)'], ['category', 'cat', 'minmax(40px, .6fr)']);
     if (U.b) cols.push([U.a.label.split(' ')[0], 'ver', '62px'], [U.b.label.split(' ')[0], 'verB', '62px']);
     else cols.push(['verdict', 'ver', '62px']);
     cols.push(['failing rule / reason', 'why', 'minmax(90px, 2fr)'], ['latency', 'lat', '58px', 'num'], ['tokens', 'tok', '56px', 'num']);
@@ -835,7 +871,9 @@
   function drawHead(U) {
     const cols = columns(U);
     const template = cols.map((c) => c[2]).join(' ');
-    V.template = template;
+    const signature = template + '|' + cols.map((c) => c[0]).join('|') + '|' + S.sort + '|' + S.desc;
+    if (V.headSignature === signature) return;
+    V.headSignature = signature;
     V.head.style.gridTemplateColumns = template;
     V.head.textContent = '';
     for (const [label, key, , cls] of cols) {
@@ -853,7 +891,35 @@
       for (const row of V.pool) row.remove();
       V.pool = [];
       V.poolTemplate = template;
+      V.colBox = null;
     }
+  }
+
+  // Rows are drawn with each cell at the pixel place of its header cell (measured once per
+  // column layout and list width), so a redraw only sets text: no grid to lay out per row.
+  function columnBoxes() {
+    if (!V.colBox) {
+      const origin = V.head.getBoundingClientRect().left;
+      V.colBox = Array.from(V.head.children, (cell) => {
+        const box = cell.getBoundingClientRect();
+        return [Math.round(box.left - origin), Math.round(box.width)];
+      });
+      for (const row of V.pool) placeCells(row);
+    }
+    return V.colBox;
+  }
+
+  function placeCells(row) {
+    const boxes = V.colBox;
+    Array.from(row.children).forEach((cell, k) => {
+      cell.style.left = boxes[k][0] + 'px';
+      cell.style.width = boxes[k][1] + 'px';
+    });
+  }
+
+  function setScroll(top) {
+    V.scrollTop = top;
+    V.list.scrollTop = top;
   }
 
   let rowsScheduled = false;
@@ -866,13 +932,23 @@
   function drawRows() {
     if (!V.view.length) return;
     const h = rowHeight();
-    const height = V.list.clientHeight || 600;
-    const first = Math.max(0, Math.floor(V.list.scrollTop / h) - 4);
+    if (!V.listH) {
+      V.listH = V.list.clientHeight || 600;
+      new ResizeObserver(() => {
+        V.listH = V.list.clientHeight || V.listH;
+        V.colBox = null;
+        scheduleRows();
+      }).observe(V.list);
+    }
+    const height = V.listH;
+    const first = Math.max(0, Math.min(Math.floor(V.scrollTop / h), V.view.length - 1) - 4);
     const count = Math.ceil(height / h) + 8;
     const cols = columns(V.U);
+    columnBoxes();
     while (V.pool.length < count) {
-      const row = el('div', { class: 'vrow', style: 'grid-template-columns:' + V.template, onclick: () => { if (row.dataset.key) selectKey(row.dataset.key); } });
+      const row = el('div', { class: 'vrow', onclick: () => { if (row.dataset.key) selectKey(row.dataset.key); } });
       for (const c of cols) row.appendChild(el('span', { class: c[3] || null }));
+      placeCells(row);
       V.pool.push(row);
       V.spacer.appendChild(row);
     }
@@ -880,8 +956,9 @@
       const row = V.pool[j];
       const p = first + j;
       if (p >= V.view.length || j >= count) { row.style.display = 'none'; row.dataset.key = ''; continue; }
-      row.style.display = '';
-      row.style.top = p * h + 'px';
+      if (row.style.display) row.style.display = '';
+      const top = p * h + 'px';
+      if (row.style.top !== top) row.style.top = top;
       fillRow(row, p);
     }
   }
@@ -894,27 +971,34 @@
     const i = ia >= 0 ? ia : U.EB[e];
     const key = keyOf(R, i);
     row.dataset.key = key;
-    row.classList.toggle('sel', key === V.selKey);
+    if (row.classList.contains('sel') !== (key === V.selKey)) row.classList.toggle('sel');
     const cells = row.children;
+    const put = (cell, text) => { if (cell.textContent !== text) cell.textContent = text; };
     let c = 0;
-    cells[c++].textContent = String(p + 1);
-    cells[c].textContent = R.ids[i] + (R.rep[i] ? ' r' + R.rep[i] : '');
-    cells[c++].title = key;
-    cells[c++].textContent = NAMES[R.ds[i]];
-    cells[c++].textContent = NAMES[R.sub[i]];
-    cells[c++].textContent = NAMES[R.cat[i]];
+    put(cells[c++], String(p + 1));
+    put(cells[c], R.ids[i] + (R.rep[i] ? ' r' + R.rep[i] : ''));
+    if (cells[c].title !== key) cells[c].title = key;
+    c++;
+    if (!V.oneDataset) put(cells[c++], NAMES[R.ds[i]]);
+    put(cells[c++], NAMES[R.sub[i]]);
+    put(cells[c++], NAMES[R.cat[i]]);
     const badge = (cell, verdict) => {
-      cell.textContent = verdict || '—';
-      cell.className = 'badge v-' + (verdict || 'none');
+      put(cell, verdict || '—');
+      const cls = 'badge v-' + (verdict || 'none');
+      if (cell.className !== cls) cell.className = cls;
     };
     badge(cells[c++], ia >= 0 ? VERDICTS[U.a.ver[ia]] : '');
     if (U.b) badge(cells[c++], U.EB[e] >= 0 ? VERDICTS[U.b.ver[U.EB[e]]] : '');
-    const rules = COMBOS[R.rules[i]].map((id) => NAMES[id]).filter((name) => name !== 'refused' || R.ver[i] !== 3);
-    const why = NAMES[R.why[i]];
-    cells[c].textContent = R.ver[i] === 0 ? why : rules.length ? rules.join(', ') + (why ? ' — ' + why : '') : why;
-    cells[c++].title = why;
-    cells[c++].textContent = fmtMs(R.lat[i]);
-    cells[c++].textContent = fmtInt(R.tok[i]);
+    // the reason of the side that did not pass (in compare mode: B's where A passed)
+    let W = R, w = i;
+    if (U.b && ia >= 0 && U.EB[e] >= 0 && U.a.ver[ia] === 0) { W = U.b; w = U.EB[e]; }
+    const rules = COMBOS[W.rules[w]].map((id) => NAMES[id]).filter((name) => !(name === 'refused' && W.ver[w] === 3) && !name.startsWith('error:'));
+    const why = NAMES[W.why[w]];
+    put(cells[c], W.ver[w] === 0 ? why : rules.length && !why.startsWith(rules[0]) ? rules.join(', ') + ' — ' + why : why);
+    if (cells[c].title !== why) cells[c].title = why;
+    c++;
+    put(cells[c++], fmtMs(R.lat[i]));
+    put(cells[c++], fmtInt(R.tok[i]));
   }
 
   function selectKey(key) {
@@ -942,8 +1026,8 @@
     const ia = U.EA[e];
     selectKey(ia >= 0 ? keyOf(U.a, ia) : keyOf(U.b, U.EB[e]));
     const h = rowHeight();
-    if (p * h < V.list.scrollTop) V.list.scrollTop = p * h;
-    else if ((p + 1) * h > V.list.scrollTop + V.list.clientHeight) V.list.scrollTop = (p + 1) * h - V.list.clientHeight;
+    if (p * h < V.scrollTop) setScroll(p * h);
+    else if ((p + 1) * h > V.scrollTop + V.listH) setScroll((p + 1) * h - V.listH);
   }
 
   function scrollToKey(key) {
@@ -955,7 +1039,7 @@
       if (k === key) {
         const h = rowHeight();
         const top = q * h;
-        if (top < V.list.scrollTop || top + h > V.list.scrollTop + V.list.clientHeight) V.list.scrollTop = Math.max(0, top - 3 * h);
+        if (top < V.scrollTop || top + h > V.scrollTop + (V.listH || 600)) setScroll(Math.max(0, top - 3 * h));
         drawRows();
         return;
       }
@@ -977,8 +1061,8 @@
     scrollToKey(key);
     const show = () => {
       if (token !== detailToken) return;
-      pane.textContent = '';
       pane.scrollTop = 0;
+      pane.textContent = '';
       pane.appendChild(detailFor(key));
       document.documentElement.setAttribute('data-detail', key);
     };
