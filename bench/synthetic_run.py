@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pytest_llmeval.benchmarks.bfcl_v3.benchmark import CATEGORIES, BfclV3  # noqa: E402
-from pytest_llmeval.config import Endpoint, RunConfig  # noqa: E402
-from pytest_llmeval.gate import parse_threshold, shortfalls  # noqa: E402
-from pytest_llmeval.report import build_rows, usage_summary, write_reports  # noqa: E402
+from pytest_llmeval.benchmarks.bfcl_v3.benchmark import CATEGORIES, BfclV3
+from pytest_llmeval.config import Endpoint, RunConfig
+from pytest_llmeval.gate import parse_threshold, shortfalls
+from pytest_llmeval.report import build_rows, usage_summary, write_reports
 
 SUBSET_SIZES = {
     "live_simple": 258, "live_multiple": 1053, "live_parallel": 16, "live_parallel_multiple": 24,
@@ -35,19 +35,55 @@ SUBSET_SIZES = {
     "live_relevance": 18, "live_irrelevance": 882,
 }  # fmt: skip
 SINGLE_RULES = [
-    "value_error:string", "simple_function_checker:wrong_func_name", "ast_decoder:decoder_failed",
-    "parallel_function_checker_no_order:cannot_find_match", "type_error:simple",
-    "simple_function_checker:missing_required", "value_error:others",
+    "value_error:string",
+    "simple_function_checker:wrong_func_name",
+    "ast_decoder:decoder_failed",
+    "parallel_function_checker_no_order:cannot_find_match",
+    "type_error:simple",
+    "simple_function_checker:missing_required",
+    "value_error:others",
 ]
 MULTI_RULES = [
-    "multi_turn:instance_state_mismatch", "multi_turn:execution_response_mismatch",
+    "multi_turn:instance_state_mismatch",
+    "multi_turn:execution_response_mismatch",
     "multi_turn:empty_turn_model_response",
 ]
-WORDS = (
-    "weather city forecast account balance transfer ticket flight hotel file folder directory "
-    "message user stock price order vehicle engine door temperature report invoice calendar "
-    "meeting reminder recipe distance route population currency rate translate summary"
-).split()
+WORDS = [
+    "weather",
+    "city",
+    "forecast",
+    "account",
+    "balance",
+    "transfer",
+    "ticket",
+    "flight",
+    "hotel",
+    "file",
+    "folder",
+    "directory",
+    "message",
+    "user",
+    "stock",
+    "price",
+    "order",
+    "vehicle",
+    "engine",
+    "door",
+    "temperature",
+    "report",
+    "invoice",
+    "calendar",
+    "meeting",
+    "reminder",
+    "recipe",
+    "distance",
+    "route",
+    "population",
+    "currency",
+    "rate",
+    "translate",
+    "summary",
+]
 
 
 def _doc(rng: random.Random, name: str) -> dict[str, Any]:
@@ -66,8 +102,12 @@ def _doc(rng: random.Random, name: str) -> dict[str, Any]:
 
 
 def _args(rng: random.Random, doc: dict[str, Any]) -> dict[str, Any]:
-    values = {"string": lambda: rng.choice(WORDS).title(), "integer": lambda: rng.randint(1, 500),
-              "boolean": lambda: rng.random() < 0.5, "number": lambda: round(rng.random() * 100, 2)}  # fmt: skip
+    values = {
+        "string": lambda: rng.choice(WORDS).title(),
+        "integer": lambda: rng.randint(1, 500),
+        "boolean": lambda: rng.random() < 0.5,
+        "number": lambda: round(rng.random() * 100, 2),
+    }
     return {k: values[p["type"]]() for k, p in doc["parameters"]["properties"].items()}
 
 
@@ -149,23 +189,28 @@ class Maker:
         question = f"Please {' '.join(rng.choices(WORDS, k=rng.randint(8, 40)))}?"
         messages = [{"role": "user", "content": question}]
         relevance = "relevance" in subset and subset != "live_relevance"
-        truth = [] if relevance else [
-            {d["name"]: {k: [v] for k, v in _args(rng, d).items()}} for d in docs[:2]
-        ]
+        truth = (
+            []
+            if relevance
+            else [{d["name"]: {k: [v] for k, v in _args(rng, d).items()}} for d in docs[:2]]
+        )
         if kind == "refused":
             response = _response("I can't help with that request.", finish="content_filter")
         elif relevance:
-            response = _response("None of the functions fits.") if kind == "passed" else (
-                _response(calls=[(docs[0]["name"], {})]))
+            response = (
+                _response("None of the functions fits.")
+                if kind == "passed"
+                else (_response(calls=[(docs[0]["name"], {})]))
+            )
         else:
             calls = [(n, {k: v[0] for k, v in a.items()}) for g in truth for n, a in g.items()]
             if kind == "failed" and calls:
                 name, args = calls[0]
                 calls[0] = (name, {k: f"{v}_x" for k, v in args.items()})
-            response = _response(calls=calls, reasoning="Pick the function." * (rng.random() < .1))
+            response = _response(calls=calls, reasoning="Pick the function." * (rng.random() < 0.1))
         rule = rng.choice(SINGLE_RULES) if not relevance else "irrelevance_error:decoder_success"
-        tags = {"passed": [], "failed": [rule], "refused": ["ast_decoder:decoder_failed", "refused"],
-                "error": []}[kind]  # fmt: skip
+        refusal = ["ast_decoder:decoder_failed", "refused"]
+        tags = {"passed": [], "failed": [rule], "refused": refusal, "error": []}[kind]
         reason = "ok" if kind == "passed" else f"{tags[0] if tags else 'error'}: expected a match"
         return {
             "messages": messages, "response": response, "responses": [response],

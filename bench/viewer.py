@@ -54,7 +54,11 @@ MEASURE = """async ([action, arg]) => {
     const rows = document.querySelectorAll('.vrow');
     rows[Math.min(arg, rows.length - 1)].click();
   }
-  else if (action === 'scroll') { const l = document.querySelector('.vlist'); l.scrollTop = l.scrollHeight * arg; l.dispatchEvent(new Event('scroll')); await new Promise((r) => requestAnimationFrame(r)); }
+  else if (action === 'scroll') {
+    const list = document.querySelector('.vlist');
+    list.scrollTop = list.scrollHeight * arg;
+    await new Promise((r) => requestAnimationFrame(r));
+  }
   await frame();
   return {ms: performance.now() - t0, count: window.llmeval.count(),
           detail: document.documentElement.getAttribute('data-detail')};

@@ -124,9 +124,11 @@ def verdict_of(record: dict[str, Any]) -> str:
 def failed_turn_of(record: dict[str, Any]) -> int | None:
     """The multi-turn turn that failed: `extra.failed_turn`, else read from the reason."""
     extra = record.get("extra") or {}
+    if record.get("passed"):
+        return None
     if isinstance(extra, dict) and isinstance(extra.get("failed_turn"), int):
         return extra["failed_turn"]
-    if record.get("passed") or not isinstance(extra, dict) or "steps" not in extra:
+    if not isinstance(extra, dict) or "steps" not in extra:
         return None
     reason = record.get("reason") or ""
     if match := _TURN.search(reason):
@@ -387,9 +389,11 @@ def build_payload(runs: list[RunData]) -> tuple[str, str]:
     lines: list[str] = []
     index_runs = []
     for position, (run, records) in enumerate(zip(runs, ordered)):
-        model = (run.meta.get("model") or {}).get("model") if isinstance(
-            run.meta.get("model"), dict
-        ) else run.meta.get("model")
+        model = (
+            (run.meta.get("model") or {}).get("model")
+            if isinstance(run.meta.get("model"), dict)
+            else run.meta.get("model")
+        )
         model = model or next((row.get("model") for row in run.rows), None) or "model"
         index_runs.append(
             {
@@ -431,7 +435,10 @@ def _script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element: no `<` at all (so no `</script>`, no
     `<!--`); U+2028/9 escaped for older parsers."""
     return (
-        _dumps(value).replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        _dumps(value)
+        .replace("<", "\\u003c")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
     )
 
 

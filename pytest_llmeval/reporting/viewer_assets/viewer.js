@@ -285,6 +285,7 @@
   function hashOf(state) {
     const parts = [];
     for (const key of Object.keys(DEFAULTS)) {
+      if (key === 'view' && state.sample && state.view === 'samples') continue;  // implied
       if (state[key] != null && state[key] !== DEFAULTS[key]) {
         parts.push(key + '=' + encodeURIComponent(state[key]).replace(/%2F/g, '/'));
       }
