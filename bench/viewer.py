@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,10 @@ MEASURE = """async ([action, arg]) => {
   return {ms: performance.now() - t0, count: window.llmeval.count(),
           detail: document.documentElement.getAttribute('data-detail')};
 }"""
+COMPARE_ON = """() => { const c = document.querySelector('[data-filter="cmp"]');
+    if (c.value === '') { c.value = '1'; c.dispatchEvent(new Event('change')); } }"""
+COMPARE_OFF = """() => { const c = document.querySelector('[data-filter="cmp"]');
+    c.value = ''; c.dispatchEvent(new Event('change')); }"""
 
 
 def real_runs(work: Path) -> list[Path]:
@@ -175,20 +180,29 @@ def memory(browser: Browser, page: object) -> dict[str, float]:
     }
 
 
-def bench_page(browser: Browser, html: Path, label: str, compare: bool, shots: Path | None) -> dict:
+def bench_page(
+    browser: Browser, html: Path, label: str, compare: bool, shots: Path | None, repeat: int
+) -> dict:
     url = html.resolve().as_uri()
     result: dict = {"page": label, "size_mb": html.stat().st_size / 2**20}
-    overview_ms, page = load_ms(browser, url, "table.grid")
-    result["overview_ms"] = overview_ms
-    if shots:
-        page.screenshot(path=str(shots / f"{label}-overview.png"), full_page=True)
-    page.close()
-    samples_ms, page = load_ms(browser, url + "#view=samples", ".vrow")
-    result["samples_ms"] = samples_ms
-    page.wait_for_selector("html[data-records]", timeout=60000)
-    result["records_ms"] = page.evaluate("performance.now()")
-    page.wait_for_selector("html[data-search]", timeout=120000)
-    result["search_index_ms"] = page.evaluate("performance.now()")
+    loads: dict[str, list[float]] = {"overview": [], "samples": [], "records": [], "search": []}
+    for attempt in range(repeat):
+        overview_ms, page = load_ms(browser, url, "table.grid")
+        loads["overview"].append(overview_ms)
+        if shots and attempt == 0:
+            page.screenshot(path=str(shots / f"{label}-overview.png"), full_page=True)
+        page.close()
+        samples_ms, page = load_ms(browser, url + "#view=samples", ".vrow")
+        loads["samples"].append(samples_ms)
+        page.wait_for_selector("html[data-records]", timeout=60000)
+        loads["records"].append(page.evaluate("window.llmeval.times().records"))
+        page.wait_for_selector("html[data-search]", timeout=120000)
+        loads["search"].append(page.evaluate("performance.now()"))
+        if attempt < repeat - 1:
+            page.close()
+    for key, values in loads.items():
+        result[f"{key}_ms"] = statistics.median(values)
+        result[f"{key}_max_ms"] = max(values)
     steps = [
         ("verdict=failed", "filter", ["ver", "failed"]),
         ("subset=multi_turn_miss_func", "filter", ["sub", "multi_turn_miss_func"]),
@@ -207,6 +221,8 @@ def bench_page(browser: Browser, html: Path, label: str, compare: bool, shots: P
         ("subset=multi_turn_long_context", "filter", ["sub", "multi_turn_long_context"]),
         ("open a long-context sample", "open", 0),
         ("verdict=any", "filter", ["ver", ""]),
+        ("subset=any (again)", "filter", ["sub", ""]),
+        ("sort: back to table order", "sort", "lat"),
     ]
     if compare:
         steps += [
@@ -215,31 +231,40 @@ def bench_page(browser: Browser, html: Path, label: str, compare: bool, shots: P
             ("flips: A not -> B passed", "filter", ["flip", "ba"]),
             ("flips: all", "filter", ["flip", ""]),
         ]
-    timings = []
-    for name, action, arg in steps:
-        if action == "filter" and arg[0] == "flip":
-            page.evaluate("""() => { const c = document.querySelector('[data-filter="cmp"]');
-                if (c.value === '') { c.value = '1'; c.dispatchEvent(new Event('change')); } }""")
-        out = page.evaluate(MEASURE, [action, arg])
-        timings.append((name, out["ms"], out["count"]))
-        if shots and action == "open" and name in ("open a sample", "open a flip side by side"):
-            page.screenshot(path=str(shots / f"{label}-{action}-{len(timings)}.png"))
-    result["steps"] = timings
+    measured: dict[str, list[float]] = {}
+    counts: dict[str, int] = {}
+    for attempt in range(repeat):
+        for name, action, arg in steps:
+            if action == "filter" and arg[0] == "flip":
+                page.evaluate(COMPARE_ON)
+            out = page.evaluate(MEASURE, [action, arg])
+            measured.setdefault(name, []).append(out["ms"])
+            counts[name] = out["count"]
+            if shots and attempt == 0 and name in ("open a sample", "open a flip side by side"):
+                page.screenshot(path=str(shots / f"{label}-{name.replace(' ', '-')}.png"))
+        if compare:  # back to one run for the next round
+            page.evaluate(COMPARE_OFF)
+    result["steps"] = [
+        (name, statistics.median(values), max(values), counts[name])
+        for name, values in measured.items()
+    ]
     result.update(memory(browser, page))
     page.close()
     return result
 
 
 def report(result: dict) -> None:
-    print(f"\n== {result['page']}: {result['size_mb']:.2f} MB")
-    print(f"  overview table drawn and answering   {result['overview_ms']:7.0f} ms")
-    print(f"  first page of samples drawn, answers {result['samples_ms']:7.0f} ms")
-    print(f"  records unpacked                     {result['records_ms']:7.0f} ms")
-    print(f"  search text built (idle time)        {result['search_index_ms']:7.0f} ms")
-    for name, ms, count in result["steps"]:
-        print(f"  {name:<36} {ms:7.1f} ms  ({count} shown)")
-    worst = max(ms for _, ms, _ in result["steps"])
-    print(f"  slowest interaction                  {worst:7.1f} ms")
+    print(f"\n== {result['page']}: {result['size_mb']:.2f} MB (median / max of the rounds)")
+    for key, label in (
+        ("overview", "overview table drawn and answering"),
+        ("samples", "first page of samples drawn, answers"),
+        ("records", "records unpacked (worker)"),
+        ("search", "search text built (idle time)"),
+    ):
+        print(f"  {label:<38} {result[key + '_ms']:7.0f} / {result[key + '_max_ms']:5.0f} ms")
+    for name, median, worst, count in result["steps"]:
+        print(f"  {name:<38} {median:7.1f} / {worst:5.0f} ms  ({count} shown)")
+    print(f"  slowest median interaction             {max(s[1] for s in result['steps']):7.1f} ms")
     print(
         f"  JS heap {result['js_heap_mb']:.0f} MB used / {result['js_heap_total_mb']:.0f} MB, "
         f"renderer RSS {result['renderer_rss_mb']:.0f} MB, {result['dom_nodes']:.0f} DOM nodes"
@@ -253,6 +278,7 @@ def main() -> None:
     parser.add_argument("--shots", type=Path, help="save screenshots here")
     parser.add_argument("--skip-50k", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per page (median shown)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.shots:
@@ -276,9 +302,10 @@ def main() -> None:
         print(f"write_viewer, synthetic {n}: {time.perf_counter() - started:.1f}s")
     browser = Browser()
     results = []
+    print(f"load average before the browser: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     try:
         for label, html, compare in pages:
-            result = bench_page(browser, html, label, compare, args.shots)
+            result = bench_page(browser, html, label, compare, args.shots, args.repeat)
             report(result)
             results.append(result)
     finally:

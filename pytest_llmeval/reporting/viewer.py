@@ -27,16 +27,15 @@ import os
 import re
 import tempfile
 import zlib
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 VERDICTS = ("passed", "failed", "error", "refused")
-MIN_SHARED_VALUE = 160  # a value at least this long as JSON is stored once if it repeats
+MIN_SHARED_VALUE = 160  # a repeat of a value this long as JSON refers to its first copy
 REASON_CHARS = 200
-_ESCAPE, _REF = "\x01", "\x02"
+_ESCAPE, _REF, _SEP = "\x01", "\x02", "\x03"
 _TURN = re.compile(r"\bturn (\d+):")
 _RAN_TURNS = re.compile(r"model ran (\d+) of (\d+) turns")
 _PLACEHOLDER = re.compile(r"\{\{(TITLE|CSS|JS|INDEX|DETAILS)\}\}")
@@ -246,88 +245,77 @@ class _Names:
 
 
 class _Packer:
-    """Large values seen more than once are stored once, as JSON text in one table.
+    """The records as lines of JSON where a large value seen before is a reference to where it
+    was first written.
 
-    Only two levels are looked at: a record's values (depth 0) and their items or fields
-    (depth 1), where the repeats are (the same function docs, tool results, conversations and
-    targets in many samples or in two runs). Each depth-1 value is serialized once per pass by
-    the C encoder and a depth-0 value is joined from its parts, so packing costs about two
-    serializations of the records. A reference is "\x02" + base-36 index into the table; a
-    real string at those two levels that starts with "\x01" or "\x02" gets one "\x01" in front.
-    A depth-0 table entry may hold depth-1 references; a depth-1 entry is plain JSON.
+    Two levels are looked at: a record's values (depth 0) and their items or fields (depth 1),
+    where the repeats are (the same function docs, tool results, conversations and targets in
+    many samples or in two runs). A repeat of a value at least MIN_SHARED_VALUE long as JSON
+    becomes "\x02" + the first occurrence's line number in base 36 + "\x03" + its key (+ "\x03"
+    + its index or field, at depth 1). Values are serialized by the C encoder, a large one twice
+    (whole, then item by item), so packing costs one to two serializations of the records.
+    A real string at those two levels that starts with "\x01" or "\x02" gets one "\x01" in front.
     """
 
-    def __init__(self, records: list[dict[str, Any]]) -> None:
-        self._counts: Counter[tuple[int, bytes]] = Counter()
-        for record in records:
-            for value in record.values():
-                self._count(value)
-        self.values: list[str] = []
-        self._refs: dict[tuple[int, bytes], str] = {}
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._first: dict[tuple[int, bytes], str] = {}
+        self._keys: dict[Any, str] = {}
 
-    def _count(self, value: Any) -> None:
-        if isinstance(value, (dict, list)) and len(value) < 2:
-            self._seen(0, _dumps(value))  # its one item is no more shared than itself
-        elif isinstance(value, dict):
-            parts = []
-            for key, item in value.items():
-                text = _dumps(item)
-                self._seen(1, text)
-                parts.append(f"{_dumps(key)}:{text}")
-            self._seen(0, "{" + ",".join(parts) + "}")
-        elif isinstance(value, list):
-            texts = [_dumps(item) for item in value]
-            for text in texts:
-                self._seen(1, text)
-            self._seen(0, "[" + ",".join(texts) + "]")
-        elif isinstance(value, str):
-            self._seen(0, _dumps(value))
+    def add(self, record: dict[str, Any]) -> int:
+        """Append the record's line; its line number."""
+        line = _base36(len(self.lines))
+        keys = self._keys
+        parts = []
+        for name, value in record.items():
+            text = keys.get(name)
+            if text is None:
+                text = keys[name] = _dumps(str(name)) + ":"
+            parts.append(text + self._top(value, (line, str(name))))
+        self.lines.append("{" + ",".join(parts) + "}")
+        return len(self.lines) - 1
 
-    def _seen(self, depth: int, text: str) -> None:
-        if len(text) >= MIN_SHARED_VALUE:
-            self._counts[depth, _digest(text)] += 1
+    def _top(self, value: Any, where: tuple[str, ...]) -> str:
+        if isinstance(value, (dict, list)):
+            whole = _dumps(value)
+            if len(whole) < MIN_SHARED_VALUE and "\\u000" not in whole:
+                return whole  # nothing in it to share or to escape
+            ref = self._seen(0, whole, where)  # the same encoder: `whole` is its parts joined
+            if ref is not None:
+                return ref
+            if isinstance(value, dict):
+                return (
+                    "{"
+                    + ",".join(
+                        f"{_dumps(str(name))}:{self._item(item, _dumps(item), (*where, str(name)))}"
+                        for name, item in value.items()
+                    )
+                    + "}"
+                )
+            return (
+                "["
+                + ",".join(
+                    self._item(item, _dumps(item), (*where, str(i))) for i, item in enumerate(value)
+                )
+                + "]"
+            )
+        return self._item(value, _dumps(value), where, depth=0)
 
-    def line(self, record: dict[str, Any]) -> str:
-        """The record as one JSON line with references."""
-        return "{" + ",".join(f"{_dumps(k)}:{self._top(v)}" for k, v in record.items()) + "}"
-
-    def _top(self, value: Any) -> str:
-        if isinstance(value, (dict, list)) and len(value) < 2:
-            text = _dumps(value)
-            return self._shared(0, text, text)
-        if isinstance(value, dict):
-            plain, packed = [], []
-            for key, item in value.items():
-                text = _dumps(item)
-                plain.append(f"{_dumps(key)}:{text}")
-                packed.append(f"{_dumps(key)}:{self._item(item, text)}")
-            return self._shared(0, "{" + ",".join(plain) + "}", "{" + ",".join(packed) + "}")
-        if isinstance(value, list):
-            texts = [_dumps(item) for item in value]
-            packed = ",".join(self._item(item, text) for item, text in zip(value, texts))
-            return self._shared(0, "[" + ",".join(texts) + "]", "[" + packed + "]")
-        return self._item(value, _dumps(value), depth=0)
-
-    def _item(self, value: Any, text: str, depth: int = 1) -> str:
+    def _item(self, value: Any, text: str, where: tuple[str, ...], depth: int = 1) -> str:
         if isinstance(value, str) and value[:1] in (_ESCAPE, _REF):
             return _dumps(_ESCAPE + value)
-        return self._shared(depth, text, text)
+        ref = self._seen(depth, text, where)
+        return text if ref is None else ref
 
-    def _shared(self, depth: int, plain: str, packed: str) -> str:
-        """A reference to `packed` in the table where `plain` repeats, else `packed` itself."""
-        if len(plain) < MIN_SHARED_VALUE:
-            return packed
-        key = (depth, _digest(plain))
-        if self._counts.get(key, 0) < 2:
-            return packed
-        ref = self._refs.get(key)
-        if ref is None:
-            ref = self._refs[key] = _dumps(_REF + _base36(len(self.values)))
-            self.values.append(packed)
+    def _seen(self, depth: int, text: str, where: tuple[str, ...]) -> str | None:
+        """The reference to an earlier copy of `text`; None (and `where` noted) if first."""
+        if len(text) < MIN_SHARED_VALUE:
+            return None
+        key = (depth, _digest(text))
+        ref = self._first.get(key)
+        if ref is None and not any(_SEP in part for part in where):
+            self._first[key] = _dumps(_REF + _SEP.join(where))
         return ref
-
-    def table(self) -> str:
-        return "[" + ",".join(self.values) + "]"
 
 
 def _digest(text: str) -> bytes:
@@ -384,9 +372,8 @@ def _columns(records: list[dict[str, Any]], names: _Names, combos: _Names) -> di
 def build_payload(runs: list[RunData]) -> tuple[str, str]:
     """(index JSON, base64 of the deflated record lines) for the page."""
     ordered = [_ordered(run) for run in runs]
-    packer = _Packer([record for records in ordered for record in records])
+    packer = _Packer()
     names, combos = _Names(), _Names()
-    lines: list[str] = []
     index_runs = []
     for position, (run, records) in enumerate(zip(runs, ordered)):
         model = (
@@ -405,12 +392,13 @@ def build_payload(runs: list[RunData]) -> tuple[str, str]:
                 "meta": run.meta,
                 "gate": gate_of(run.rows, run.meta),
                 "n": len(records),
-                "line0": len(lines),
-                "cols": _columns(records, names, combos),
+                "cols": {
+                    **_columns(records, names, combos),
+                    "line": [packer.add(record) for record in records],
+                },
             }
         )
-        lines += [packer.line(record) for record in records]
-    body = "\n".join([packer.table(), *lines])
+    body = "\n".join(packer.lines)
     index = {
         "format": 1,
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -90,6 +90,7 @@
     : (fn) => setTimeout(() => fn({ timeRemaining: () => 8 }), 16);
 
   // ---------------------------------------------------------------- the index
+  const TIMES = { script: performance.now() };
   const INDEX = JSON.parse($('llmeval-index').textContent);
   $('llmeval-index').textContent = '';
   const NAMES = INDEX.names;
@@ -98,6 +99,7 @@
   const COMBOS = INDEX.combos;
   const COLORS = ['#0969da', '#e16f24', '#2da44e', '#8250df', '#bf3989', '#1b7c83', '#9a6700', '#57606a'];
   const RUNS = INDEX.runs.map(prepareRun);
+  TIMES.index = performance.now();
   let NAME_RANK = null;
 
   function prepareRun(run, r) {
@@ -107,7 +109,7 @@
       r,
       ds: ints(c.ds), sub: ints(c.sub), cat: ints(c.cat), ids: c.id, rep: ints(c.rep),
       ver: Uint8Array.from(c.ver), why: ints(c.why), rules: ints(c.rules), lat: ints(c.lat),
-      tok: ints(c.tok), calls: ints(c.calls), turn: ints(c.turn), cl: ints(c.cl),
+      tok: ints(c.tok), calls: ints(c.calls), turn: ints(c.turn), cl: ints(c.cl), line: ints(c.line),
       cached: Uint8Array.from(c.cached), color: COLORS[r % COLORS.length], keys: null,
     });
     delete prepared.cols;
@@ -134,8 +136,12 @@
   }
 
   // ---------------------------------------------------------------- the records (lazy)
+  // The records arrive base64-encoded and deflated; a worker unpacks them off the main thread
+  // (the page unpacks them itself where a worker cannot start). Lines are split and the table
+  // of shared values parsed on first use.
   const Store = {
-    lines: null, values: null, top: null, cache: new Map(), ready: null, failed: null,
+    ok: false, text: null, linesArr: null, sharedCache: new Map(), cache: new Map(),
+    ready: null, failed: null,
     start() {
       if (!this.ready) {
         this.ready = this.inflate().catch((error) => { this.failed = String(error && error.message || error); throw error; });
@@ -143,15 +149,39 @@
       return this.ready;
     },
     async inflate() {
+      if (document.readyState === 'loading') {
+        await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
+      }
       const node = $('llmeval-records');
-      const text = await inflateBase64(node.textContent.trim());
+      const b64 = node.textContent.trim();
       node.textContent = '';
-      this.lines = text.split('\n');
-      this.values = JSON.parse(this.lines[0]);
-      this.top = new Array(this.values.length);
+      this.text = await inflateInWorker(b64).catch(() => inflateBase64(b64));
+      this.ok = true;
+      TIMES.records = performance.now();
       document.documentElement.setAttribute('data-records', 'ready');
     },
-    packed(run, i) { return JSON.parse(this.lines[run.line0 + i + 1]); },
+    lines() {
+      if (!this.linesArr) { this.linesArr = this.text.split('\n'); this.text = null; }
+      return this.linesArr;
+    },
+    // A line referred to, parsed (kept while few: a sample's view reads a handful).
+    shared(n) {
+      let value = this.sharedCache.get(n);
+      if (value === undefined) {
+        value = JSON.parse(this.lines()[n]);
+        if (this.sharedCache.size > 2000) this.sharedCache.clear();
+        this.sharedCache.set(n, value);
+      }
+      return value;
+    },
+    // "\x02" + line (base 36) + "\x03" + key [+ "\x03" + index or field]: the first copy.
+    at(ref) {
+      const parts = ref.slice(1).split('\u0003');
+      let value = this.shared(parseInt(parts[0], 36))[parts[1]];
+      if (parts.length > 2) value = Array.isArray(value) ? value[Number(parts[2])] : value[parts[2]];
+      return value;
+    },
+    packed(run, i) { return JSON.parse(this.lines()[run.line[i]]); },
     record(run, i) {
       const key = run.r + ':' + i;
       let record = this.cache.get(key);
@@ -181,18 +211,33 @@
     return new Response(stream).text();
   }
 
-  // A record's values (depth 0) and their items (depth 1) may be references into the table
-  // of shared values: "\x02" + base-36 index; "\x01" in front of a real string escapes it.
+  function inflateInWorker(b64) {
+    return new Promise((resolve, reject) => {
+      const source = 'const inflateBase64 = ' + inflateBase64.toString() + ';\n'
+        + 'onmessage = async (event) => { try { postMessage({ text: await inflateBase64(event.data) }); }'
+        + ' catch (error) { postMessage({ error: String(error && error.message || error) }); } };';
+      const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+      let worker;
+      try { worker = new Worker(url); } catch (error) { URL.revokeObjectURL(url); reject(error); return; }
+      const done = () => { worker.terminate(); URL.revokeObjectURL(url); };
+      worker.onmessage = (event) => {
+        done();
+        if (event.data && typeof event.data.text === 'string') resolve(event.data.text);
+        else reject(new Error(event.data && event.data.error || 'worker failed'));
+      };
+      worker.onerror = (event) => { event.preventDefault(); done(); reject(new Error(event.message || 'worker failed')); };
+      worker.postMessage(b64);
+    });
+  }
+
+  // A record's values (depth 0) and their items (depth 1) may be references to the first copy
+  // of the same value in an earlier line; "\x01" in front of a real string escapes it. A
+  // depth-0 copy may itself hold depth-1 references.
   function resolveTop(value) {
     if (typeof value === 'string') {
       const c = value.charCodeAt(0);
       if (c === 1) return value.slice(1);
-      if (c === 2) {
-        const n = parseInt(value.slice(1), 36);
-        let shared = Store.top[n];
-        if (shared === undefined) shared = Store.top[n] = resolveItems(Store.values[n]);
-        return shared;
-      }
+      if (c === 2) return resolveItems(Store.at(value));
       return value;
     }
     return resolveItems(value);
@@ -212,7 +257,7 @@
     if (typeof value === 'string') {
       const c = value.charCodeAt(0);
       if (c === 1) return value.slice(1);
-      if (c === 2) return Store.values[parseInt(value.slice(1), 36)];
+      if (c === 2) return Store.at(value);
     }
     return value;
   }
@@ -692,7 +737,7 @@
     const terms = S.q.toLowerCase().split(/\s+/).filter(Boolean);
     let hayA = null, hayB = null;
     if (terms.length) {
-      if (Store.lines) { hayA = Hay.ensure(a); if (b) hayB = Hay.ensure(b); }
+      if (Store.ok) { hayA = Hay.ensure(a); if (b) hayB = Hay.ensure(b); }
     }
     const n = U.n;
     const masks = new Uint8Array(n);
@@ -812,7 +857,7 @@
       fillSelect(V.cmpSelect, [['', 'none']].concat(RUNS.filter((run) => String(run.r) !== S.run).map((run) => [String(run.r), run.label + ' (' + run.name + ')'])), S.cmp);
     }
     if (V.search.value !== S.q) V.search.value = S.q;
-    if (S.q && !Store.lines) Store.start().then(() => { updateSamples(); });
+    if (S.q && !Store.ok) Store.start().then(() => { updateSamples(); });
     const { view, counts, U } = computeView();
     V.view = view;
     V.U = U;
@@ -836,7 +881,7 @@
         return [v, n == null ? text : text + ' (' + fmtInt(n) + ')'];
       }), S.flip);
     }
-    V.count.textContent = fmtInt(view.length) + ' of ' + fmtInt(U.n) + ' samples' + (S.q && !Store.lines ? ' (unpacking samples for search…)' : '');
+    V.count.textContent = fmtInt(view.length) + ' of ' + fmtInt(U.n) + ' samples' + (S.q && !Store.ok ? ' (unpacking samples for search…)' : '');
     V.count.setAttribute('data-count', String(view.length));
     drawHead(U);
     V.spacer.style.height = view.length * rowHeight() + 'px';
@@ -993,7 +1038,7 @@
     // the reason of the side that did not pass (in compare mode: B's where A passed)
     let W = R, w = i;
     if (U.b && ia >= 0 && U.EB[e] >= 0 && U.a.ver[ia] === 0) { W = U.b; w = U.EB[e]; }
-    const rules = COMBOS[W.rules[w]].map((id) => NAMES[id]).filter((name) => !(name === 'refused' && W.ver[w] === 3) && !name.startsWith('error:'));
+    const rules = COMBOS[W.rules[w]].map((id) => NAMES[id]).filter((name) => !(name === 'refused' && W.ver[w] === 3) && !name.startsWith('error:') && name !== '(no rule)');
     const why = NAMES[W.why[w]];
     put(cells[c], W.ver[w] === 0 ? why : rules.length && !why.startsWith(rules[0]) ? rules.join(', ') + ' — ' + why : why);
     if (cells[c].title !== why) cells[c].title = why;
@@ -1067,7 +1112,7 @@
       pane.appendChild(detailFor(key));
       document.documentElement.setAttribute('data-detail', key);
     };
-    if (Store.lines) { show(); return; }
+    if (Store.ok) { show(); return; }
     pane.textContent = '';
     pane.appendChild(el('div', { class: 'placeholder', text: 'Unpacking the samples…' }));
     Store.start().then(show, () => {
@@ -1314,9 +1359,10 @@
       ? RUNS[0].model + ' · ' + fmtInt(RUNS[0].n) + ' samples · ' + RUNS[0].name
       : RUNS.length + ' runs · ' + models.join(', ');
     render();
+    TIMES.drawn = performance.now();
     document.documentElement.setAttribute('data-ready', '1');
-    // unpack the samples once the first view is drawn, then build the search text in idle time
-    setTimeout(() => { Store.start().then(() => Hay.schedule(), () => {}); }, 0);
+    // unpack the samples once the first view is painted, then build the search text in idle time
+    requestAnimationFrame(() => setTimeout(() => { Store.start().then(() => Hay.schedule(), () => {}); }, 0));
   }
 
   window.llmeval = {
@@ -1324,6 +1370,13 @@
     count: () => V.view.length,
     lastUpdateMs: () => V.lastMs,
     records: () => Store.start(),
+    // every record of a run as the page reads it back (for tests of the packing)
+    allRecords: async (r) => {
+      await Store.start();
+      const run = RUNS[r];
+      return Array.from({ length: run.n }, (_, i) => Store.record(run, i));
+    },
+    times: () => Object.assign({}, TIMES),
   };
   boot();
 })();
