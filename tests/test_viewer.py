@@ -313,7 +313,7 @@ def search(page, text: str) -> int:
     page.fill('input[data-filter="q"]', text)
     page.wait_for_selector("html[data-records]")
     page.wait_for_function(
-        "() => !document.querySelector('.count').textContent.includes('unpacking')"
+        "() => !/unpacking|searching/.test(document.querySelector('.count').textContent)"
     )
     return shown_count(page)
 

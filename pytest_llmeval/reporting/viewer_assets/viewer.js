@@ -140,7 +140,7 @@
   // (the page unpacks them itself where a worker cannot start). Lines are split and the table
   // of shared values parsed on first use.
   const Store = {
-    ok: false, text: null, linesArr: null, sharedCache: new Map(), cache: new Map(),
+    ok: false, text: null, offsets: null, sharedCache: new Map(), cache: new Map(),
     ready: null, failed: null,
     start() {
       if (!this.ready) {
@@ -155,20 +155,19 @@
       const node = $('llmeval-records');
       const b64 = node.textContent.trim();
       node.textContent = '';
-      this.text = await inflateInWorker(b64).catch(() => inflateBase64(b64));
+      const unpacked = await inflateInWorker(b64).catch(async () => withOffsets(await inflateBase64(b64)));
+      this.text = unpacked.text;
+      this.offsets = unpacked.offsets;
       this.ok = true;
       TIMES.records = performance.now();
       document.documentElement.setAttribute('data-records', 'ready');
     },
-    lines() {
-      if (!this.linesArr) { this.linesArr = this.text.split('\n'); this.text = null; }
-      return this.linesArr;
-    },
+    line(n) { return this.text.slice(this.offsets[n], this.offsets[n + 1] - 1); },
     // A line referred to, parsed (kept while few: a sample's view reads a handful).
     shared(n) {
       let value = this.sharedCache.get(n);
       if (value === undefined) {
-        value = JSON.parse(this.lines()[n]);
+        value = JSON.parse(this.line(n));
         if (this.sharedCache.size > 2000) this.sharedCache.clear();
         this.sharedCache.set(n, value);
       }
@@ -181,7 +180,7 @@
       if (parts.length > 2) value = Array.isArray(value) ? value[Number(parts[2])] : value[parts[2]];
       return value;
     },
-    packed(run, i) { return JSON.parse(this.lines()[run.line[i]]); },
+    packed(run, i) { return JSON.parse(this.line(run.line[i])); },
     record(run, i) {
       const key = run.r + ':' + i;
       let record = this.cache.get(key);
@@ -211,10 +210,20 @@
     return new Response(stream).text();
   }
 
+  // Where each line starts (one more entry: the end + 1), so a line is a cheap slice.
+  function withOffsets(text) {
+    const starts = [0];
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    starts.push(text.length + 1);
+    return { text, offsets: Uint32Array.from(starts) };
+  }
+
   function inflateInWorker(b64) {
     return new Promise((resolve, reject) => {
       const source = 'const inflateBase64 = ' + inflateBase64.toString() + ';\n'
-        + 'onmessage = async (event) => { try { postMessage({ text: await inflateBase64(event.data) }); }'
+        + 'const withOffsets = ' + withOffsets.toString() + ';\n'
+        + 'onmessage = async (event) => { try { const out = withOffsets(await inflateBase64(event.data));'
+        + ' postMessage(out, [out.offsets.buffer]); }'
         + ' catch (error) { postMessage({ error: String(error && error.message || error) }); } };';
       const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
       let worker;
@@ -222,7 +231,7 @@
       const done = () => { worker.terminate(); URL.revokeObjectURL(url); };
       worker.onmessage = (event) => {
         done();
-        if (event.data && typeof event.data.text === 'string') resolve(event.data.text);
+        if (event.data && typeof event.data.text === 'string') resolve(event.data);
         else reject(new Error(event.data && event.data.error || 'worker failed'));
       };
       worker.onerror = (event) => { event.preventDefault(); done(); reject(new Error(event.message || 'worker failed')); };
@@ -288,7 +297,35 @@
       this.done[run.r] = i;
       return i >= run.n;
     },
-    ensure(run) { if ((this.done[run.r] || 0) < run.n) this.buildSome(run, null); return this.texts[run.r]; },
+    // The texts so far, after at most `budget` ms more of building (a search does not wait for
+    // all of them: it shows what matches so far and `hurry` finishes the rest in slices).
+    ensure(run, budget) {
+      if ((this.done[run.r] || 0) < run.n) this.buildSome(run, performance.now() + budget);
+      return this.texts[run.r];
+    },
+    complete(run) { return (this.done[run.r] || 0) >= run.n; },
+    progress() {
+      const total = RUNS.reduce((sum, run) => sum + run.n, 0);
+      return total ? RUNS.reduce((sum, run) => sum + (this.done[run.r] || 0), 0) / total : 1;
+    },
+    hurry(then) {
+      this.then = then;
+      if (this.hurrying) return;
+      this.hurrying = true;
+      const slice = () => {
+        const pending = RUNS.filter((run) => !this.complete(run));
+        if (pending.length) this.buildSome(pending[0], performance.now() + 40);
+        if (pending.length > 1 || (pending.length === 1 && !this.complete(pending[0]))) {
+          if (performance.now() - (this.shown || 0) > 700) { this.shown = performance.now(); this.then(); }
+          setTimeout(slice, 0);
+          return;
+        }
+        this.hurrying = false;
+        document.documentElement.setAttribute('data-search', 'ready');
+        this.then();
+      };
+      setTimeout(slice, 0);
+    },
     schedule() {
       if (this.scheduled) return;
       this.scheduled = true;
@@ -330,7 +367,10 @@
   function hashOf(state) {
     const parts = [];
     for (const key of Object.keys(DEFAULTS)) {
-      if (key === 'view' && state.sample && state.view === 'samples') continue;  // implied
+      if (key === 'view' && state.sample) {  // a sample implies the samples view
+        if (state.view !== 'samples') parts.push('view=' + encodeURIComponent(state.view));
+        continue;
+      }
       if (state[key] != null && state[key] !== DEFAULTS[key]) {
         parts.push(key + '=' + encodeURIComponent(state[key]).replace(/%2F/g, '/'));
       }
@@ -367,9 +407,11 @@
     const tabs = $('tabs');
     tabs.textContent = '';
     add(tabs, [
-      link('Overview', { view: 'overview', run: S.run, cmp: S.cmp }, { class: S.view === 'overview' ? 'on' : null }),
-      link('Samples', { view: 'samples', run: S.run, cmp: S.cmp }, { class: S.view === 'samples' ? 'on' : null }),
-    ]);
+      ['Overview', 'overview'], ['Samples', 'samples'],
+    ].map(([label, view]) => link(label, Object.assign({}, S, { view }), {
+      class: S.view === view ? 'on' : null,
+      onclick: (event) => { event.preventDefault(); S.view = view; render(); },
+    })));
     let node;
     if (S.view === 'samples') {
       node = views.samples || (views.samples = buildSamples());
@@ -735,9 +777,9 @@
     const flip = U.flips && S.flip !== '' ? S.flip : '';
     const ruleCombos = f.rule >= 0 ? Uint8Array.from(COMBOS, (combo) => (combo.includes(f.rule) ? 1 : 0)) : null;
     const terms = S.q.toLowerCase().split(/\s+/).filter(Boolean);
-    let hayA = null, hayB = null;
+    let hayA = null, hayB = null, partial = false;
     if (terms.length) {
-      if (Store.ok) { hayA = Hay.ensure(a); if (b) hayB = Hay.ensure(b); }
+      if (Store.ok) { hayA = Hay.ensure(a, 60); if (b) hayB = Hay.ensure(b, 30); }
     }
     const n = U.n;
     const masks = new Uint8Array(n);
@@ -764,8 +806,9 @@
         else {
           const ta = ia >= 0 ? hayA[ia] : null;
           const tb = EB && EB[e] >= 0 ? hayB[EB[e]] : null;
+          if (ta === undefined || tb === undefined) partial = true;
           for (const term of terms) {
-            if (!((ta !== null && ta.includes(term)) || (tb !== null && tb.includes(term)))) { m |= BIT.q; break; }
+            if (!((ta != null && ta.includes(term)) || (tb != null && tb.includes(term)))) { m |= BIT.q; break; }
           }
         }
       }
@@ -781,7 +824,7 @@
     }
     const view = Int32Array.from(passing);
     sortView(view, U);
-    return { view, counts, U };
+    return { view, counts, U, partial };
   }
 
   function sortView(view, U) {
@@ -858,7 +901,8 @@
     }
     if (V.search.value !== S.q) V.search.value = S.q;
     if (S.q && !Store.ok) Store.start().then(() => { updateSamples(); });
-    const { view, counts, U } = computeView();
+    const { view, counts, U, partial } = computeView();
+    if (partial) Hay.hurry(() => { if (S.q) updateSamples(); });
     V.view = view;
     V.U = U;
     fillSelect(V.dsSelect, facetChoices(counts.ds, idsOf('ds'), 'all'), S.ds);
@@ -881,7 +925,8 @@
         return [v, n == null ? text : text + ' (' + fmtInt(n) + ')'];
       }), S.flip);
     }
-    V.count.textContent = fmtInt(view.length) + ' of ' + fmtInt(U.n) + ' samples' + (S.q && !Store.ok ? ' (unpacking samples for search…)' : '');
+    V.count.textContent = fmtInt(view.length) + ' of ' + fmtInt(U.n) + ' samples'
+      + (S.q && !Store.ok ? ' (unpacking samples for search…)' : partial ? ' (searching: ' + Math.floor(100 * Hay.progress()) + '% read…)' : '');
     V.count.setAttribute('data-count', String(view.length));
     drawHead(U);
     V.spacer.style.height = view.length * rowHeight() + 'px';
@@ -1148,7 +1193,8 @@
     const usage = rec.usage || {};
     const judgeUsage = rec.judge_usage || {};
     const key = keyOf(run, i);
-    const permalink = '#sample=' + encodeURIComponent(key).replace(/%2F/g, '/') + (run.r ? '&run=' + run.r : '');
+    const permalink = '#sample=' + encodeURIComponent(key).replace(/%2F/g, '/')
+      + (S.run !== '0' ? '&run=' + S.run : '') + (comparing() ? '&cmp=' + S.cmp : '');
     const facts = [
       'latency ' + (rec.latency_s != null ? rec.latency_s + ' s' : '-'),
       'tokens ' + fmtInt(usage.prompt_tokens) + ' in / ' + fmtInt(usage.completion_tokens) + ' out',
