@@ -704,7 +704,7 @@
 
   function buildSamples() {
     const sel = (name, label) => {
-      const select = el('select', { 'data-filter': name, onchange: () => { S[name] = select.value; updateSamples(); writeHash(); } });
+      const select = el('select', { 'data-filter': name, onchange: () => { S[name] = select.value; setScroll(0); updateSamples(); writeHash(); } });
       V[name + 'Select'] = select;
       return el('label', { 'data-for': name }, label, select);
     };
@@ -713,7 +713,7 @@
     const cmpSelect = el('select', { 'data-filter': 'cmp', onchange: () => { S.cmp = cmpSelect.value; if (!S.cmp) S.flip = ''; updateSamples(); writeHash(); } });
     V.runSelect = runSelect;
     V.cmpSelect = cmpSelect;
-    const search = el('input', { type: 'search', placeholder: 'search prompts and responses', 'data-filter': 'q', oninput: () => { S.q = search.value; updateSamples(); writeHash(); } });
+    const search = el('input', { type: 'search', placeholder: 'search prompts and responses', 'data-filter': 'q', oninput: () => { S.q = search.value; setScroll(0); updateSamples(); writeHash(); } });
     V.search = search;
     V.count = el('span', { class: 'count' });
     const filters = el('div', { class: 'filters' },
@@ -950,12 +950,13 @@
 
   function columns(U) {
     if (V.oneDataset === undefined) V.oneDataset = idsOf('ds').length <= 1;
-    const cols = [['#', 'id', '40px', 'num'], ['id', 'id', 'minmax(120px, 1.7fr)']];
+    const cols = [['#', 'id', '40px', 'num'], ['id', 'id', 'minmax(130px, 2.2fr)']];
     if (!V.oneDataset) cols.push(['dataset', 'ds', 'minmax(50px, .6fr)']);
-    cols.push(['subset', 'sub', 'minmax(70px, 1fr)'], ['category', 'cat', 'minmax(40px, .6fr)']);
+    cols.push(['subset', 'sub', 'minmax(70px, 1fr)']);
+    if (!U.b) cols.push(['category', 'cat', 'minmax(40px, .5fr)']);  // compare mode needs the room
     if (U.b) cols.push([U.a.label.split(' ')[0], 'ver', '62px'], [U.b.label.split(' ')[0], 'verB', '62px']);
     else cols.push(['verdict', 'ver', '62px']);
-    cols.push(['failing rule / reason', 'why', 'minmax(90px, 2fr)'], ['latency', 'lat', '58px', 'num'], ['tokens', 'tok', '56px', 'num']);
+    cols.push(['failing rule / reason', 'why', 'minmax(90px, 2fr)'], ['latency', 'lat', '58px', 'num'], ['tokens', 'tok', '62px', 'num']);
     return cols;
   }
 
@@ -990,6 +991,8 @@
   // column layout and list width), so a redraw only sets text: no grid to lay out per row.
   function columnBoxes() {
     if (!V.colBox) {
+      const gutter = Math.max(0, V.list.offsetWidth - V.list.clientWidth);  // the scrollbar
+      V.head.style.paddingRight = (8 + gutter) + 'px';
       const origin = V.head.getBoundingClientRect().left;
       V.colBox = Array.from(V.head.children, (cell) => {
         const box = cell.getBoundingClientRect();
@@ -1072,7 +1075,7 @@
     c++;
     if (!V.oneDataset) put(cells[c++], NAMES[R.ds[i]]);
     put(cells[c++], NAMES[R.sub[i]]);
-    put(cells[c++], NAMES[R.cat[i]]);
+    if (!U.b) put(cells[c++], NAMES[R.cat[i]]);
     const badge = (cell, verdict) => {
       put(cell, verdict || '—');
       const cls = 'badge v-' + (verdict || 'none');
