@@ -248,6 +248,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runs")
     a_records = base_records()
     run_a = write_run(root / "run-a", a_records, thresholds=["bfcl_v3=0.5"])
+    report = json.loads((run_a / "report.json").read_text())
+    for row in report["rows"]:  # error bars, as rows will carry them
+        if row["score"] is not None and row["category"] != "official":
+            row.update(se=0.0123, ci_low=row["score"] - 0.02, ci_high=row["score"] + 0.02)
+    (run_a / "report.json").write_text(json.dumps(report))
     b_records = []
     for record in base_records():
         if record["sample_id"] in ("simple_4", "AIME2025-I-3"):
@@ -328,6 +333,9 @@ def test_overview_table_shows_the_scores_of_the_samples(page, runs):
         "table.seed tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
     )
     shown = {(c[1], c[2], c[3]): (int(c[4]), c[5], c[6], int(c[7])) for c in cells}
+    head = page.eval_on_selector_all("table.seed thead th", "hs => hs.map(h => h.textContent)")
+    assert head[-3:] == ["SE", "CI low", "CI high"]
+    assert {c[8] for c in cells if c[6] != "official"} == {"0.0123"}
     groups: dict[tuple[str, str], list[dict]] = {}
     for record in records:
         groups.setdefault((record["dataset"], record["subset"]), []).append(record)
