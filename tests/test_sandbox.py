@@ -28,8 +28,13 @@ def run(source: str, *, sandbox: Sandbox | None = None, **kwargs: object) -> Pro
     return asyncio.run((sandbox or Sandbox()).run(source, **kwargs))  # type: ignore[arg-type]
 
 
+_BEFORE: set[int] = set()
+"""Descendants that existed before the test (math-verify's worker of an earlier test, say)."""
+
+
 def descendants() -> list[int]:
-    """Our process's descendants, from /proc: every sandboxed process is one of them."""
+    """Our process's descendants that the test made, from /proc: every sandboxed process is
+    one of them."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -44,7 +49,7 @@ def descendants() -> list[int]:
         children = [pid for pid, parent in parents.items() if parent == current]
         found += children
         frontier += children
-    return found
+    return [pid for pid in found if pid not in _BEFORE]
 
 
 class PeakProcesses:
@@ -70,6 +75,8 @@ class PeakProcesses:
 
 @pytest.fixture(autouse=True)
 def _nothing_left_and_next_program_runs() -> Iterator[None]:
+    _BEFORE.clear()
+    _BEFORE.update(descendants())
     yield
     assert descendants() == [], "a process of a program outlived it"
     after = run("print('next')")

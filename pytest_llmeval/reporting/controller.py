@@ -110,6 +110,8 @@ class Controller:
         self.started = time.time()
         self._samples = SamplesFile(run_dir / "samples.jsonl")
         self.partial: dict[str, dict[str, dict[str, int]]] = {}
+        self.viewer: Path | None = None
+        self.viewer_problem: str | None = None
 
     def settle(self, run_config: RunConfig) -> None:
         """The endpoints as served and probed at session start (what report.json records)."""
@@ -168,6 +170,16 @@ class Controller:
             self._samples.touch()  # an interrupted run still has its (maybe empty) records
             comparison = self.comparison.to_dict() if self.comparison is not None else None
             write_reports(self.run_dir, self.rows, self._meta(session.exitstatus), comparison)
+            self._write_viewer()
+
+    def _write_viewer(self) -> None:
+        """viewer.html beside report.html; a page that cannot be written costs the run nothing."""
+        from .viewer import write_viewer
+
+        try:
+            self.viewer = write_viewer([self.run_dir], self.run_dir / "viewer.html")
+        except Exception as error:  # the report files are written: say why and go on
+            self.viewer_problem = f"viewer.html not written: {error!r}"
 
     def _compare(self, baseline: FinishedRun) -> None:
         """This run against the baseline; no sample in common (or a baseline that cannot
@@ -266,6 +278,10 @@ class Controller:
         for line in usage_lines(usage_summary(self.records)):
             write(line)
         write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")
+        if self.viewer is not None:
+            write(f"open the results: {self.viewer.resolve().as_uri()}")
+        elif self.viewer_problem:
+            terminalreporter.write_line(self.viewer_problem, yellow=True)
         if self.comparison is not None:
             self._write_comparison(terminalreporter, self.comparison)
         self._write_gate(terminalreporter)
