@@ -60,6 +60,11 @@ def _answer(cot_content: str) -> str:
     return (cot_content or COT_CUE).removeprefix("A: ")
 
 
+def _block(question: str, options: Sequence[str], answer: str) -> str:
+    """One ``Question: … Options: … Answer: …`` block, through the shared prompt builder."""
+    return choice_prompt(EXAMPLE, question, options, line=OPTION, sep="", answer=answer)
+
+
 def official_prompt(
     subject: str, question: str, options: Sequence[str], examples: Sequence[dict[str, Any]]
 ) -> str:
@@ -67,14 +72,10 @@ def official_prompt(
     parts = [HEADER.format(subject=subject)]
     for example in examples:
         shown = [o for o in option_list(example, "options") if o != MISSING]
-        answer = _answer(str(example.get("cot_content") or ""))
-        parts.append(choice_prompt(EXAMPLE, str(example["question"]), shown, **_fmt(answer)))
-    parts.append(choice_prompt(EXAMPLE, question, options, **_fmt(COT_CUE)))
+        worked = _answer(str(example.get("cot_content") or ""))
+        parts.append(_block(str(example["question"]), shown, worked))
+    parts.append(_block(question, options, COT_CUE))
     return "".join(parts)
-
-
-def _fmt(answer: str) -> dict[str, Any]:
-    return {"line": OPTION, "sep": "", "answer": answer}
 
 
 def _by_subject(rows: list[dict[str, Any]], split: str) -> Rows:
