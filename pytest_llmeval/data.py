@@ -1,7 +1,8 @@
 """Loading benchmark rows: hub datasets through `datasets`, or local files in the hub's schema.
 
 A local source is one JSONL/JSON/parquet/CSV file, or a folder holding one such file per
-subset named after the subset (``AIME2025-I.jsonl``; names match case-insensitively). Rows stay
+subset named after the subset (``AIME2025-I.jsonl``; names match case-insensitively); for a
+benchmark of one subset, a folder holding one such file, whatever its name. Rows stay
 plain dicts; a benchmark maps field names with `pick`, so other copies of a dataset load too.
 """
 
@@ -91,6 +92,8 @@ def read_local(path: Path, subsets: Sequence[str]) -> dict[str, list[dict[str, A
     found = {
         subset: read_table(files[subset.lower()]) for subset in subsets if subset.lower() in files
     }
+    if not found and len(subsets) == 1 and len(files) == 1:  # one subset, one file: that one
+        return {"": read_table(next(iter(files.values())))}
     if not found:
         expected = ", ".join(f"{s}.jsonl" for s in subsets)
         raise DataError(f"{path} holds no subset file (expected one of: {expected})")

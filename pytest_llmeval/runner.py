@@ -65,7 +65,7 @@ class SampleRun:
         if self._verdict is None:
             if self.error is not None:
                 self._verdict = Verdict(
-                    False, f"error: {self.error}", dict.fromkeys(self.benchmark.metrics, 0.0)
+                    False, f"error: {self.error}", self.benchmark.unscored_metrics(self.sample)
                 )
             else:
                 self._verdict = self.benchmark.verdict(self.sample, self.outcome)
@@ -158,6 +158,7 @@ class Runtime:
                 "samples": len(kept),
                 "content_hash": content_hash((s.id, s.messages, s.target) for s in kept),
                 "load_s": round(time.perf_counter() - started, 3),
+                **benchmark.load_notes(),
             }
         return self._samples[name]
 

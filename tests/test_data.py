@@ -80,6 +80,17 @@ def test_read_local_folder_matches_subset_names_case_insensitively(tmp_path):
     }
 
 
+def test_a_folder_with_one_file_serves_a_benchmark_of_one_subset(tmp_path):
+    (tmp_path / "gpqa_diamond.jsonl").write_text(json.dumps(ROWS[0]) + "\n")
+    (tmp_path / "README.md").write_text("not a table")
+    assert read_local(tmp_path, ["default"]) == {"": ROWS[:1]}
+    with pytest.raises(DataError):  # several subsets: the file must name one
+        read_local(tmp_path, ["default", "other"])
+    (tmp_path / "more.jsonl").write_text(json.dumps(ROWS[1]) + "\n")
+    with pytest.raises(DataError):  # two files: which one?
+        read_local(tmp_path, ["default"])
+
+
 def test_read_local_single_file_and_missing_paths(tmp_path):
     path = tmp_path / "all.jsonl"
     path.write_text(json.dumps(ROWS[0]) + "\n")

@@ -49,6 +49,9 @@ CHINESE_SUBSETS = [
 ]  # fmt: skip
 
 
+OUR_DATA = ("gpqa_diamond", "mmlu_pro", "mmlu_redux", "ifeval")  # tests/data/<name>
+
+
 @pytest.fixture(scope="module")
 def main_job(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The README's main job, bounded: every benchmark on the local model, one table."""
@@ -60,6 +63,7 @@ def main_job(tmp_path_factory: pytest.TempPathFactory) -> dict:
         f"--llm-data=aime25={DATA / 'aime25'}",
         f"--llm-data=simple_qa={DATA / 'simple_qa' / 'simple_qa.jsonl'}",
         f"--llm-data=chinese_simpleqa={DATA / 'chinese_simpleqa' / 'chinese_simpleqa.jsonl'}",
+        *(f"--llm-data={name}={DATA / name}" for name in OUR_DATA),
         f"--llm-output={output}", f"--llm-cache={output / 'cache.sqlite3'}",
         "-k", "not (miss_func or miss_param or long_context)",
     ]  # fmt: skip
@@ -92,11 +96,19 @@ def test_every_subset_of_every_benchmark_is_in_the_table(main_job):
     assert subsets_of(report, "aime25", "AveragePass@1") == ["AIME2025-I", "AIME2025-II", "OVERALL"]
     assert subsets_of(report, "simple_qa", "is_correct") == ["default", "OVERALL"]
     assert subsets_of(report, "chinese_simpleqa", "is_correct") == [*CHINESE_SUBSETS, "OVERALL"]
+    assert subsets_of(report, "gpqa_diamond", "AverageAccuracy") == ["default", "OVERALL"]
+    assert subsets_of(report, "mmlu_pro", "AverageAccuracy") == [
+        "computer science", "math", "physics", "OVERALL",
+    ]  # fmt: skip
+    assert subsets_of(report, "mmlu_redux", "AverageAccuracy") == [
+        "abstract_algebra", "high_school_geography", "philosophy", "virology", "OVERALL",
+    ]  # fmt: skip
+    assert subsets_of(report, "ifeval", "prompt_level_strict_acc") == ["default", "OVERALL"]
 
 
 def test_every_sample_is_scored_or_an_error_with_its_reason(main_job):
     records = main_job["records"]
-    assert len(records) == 14 + 2 + 1 + 6
+    assert len(records) == 14 + 2 + 1 + 6 + 1 + 3 + 4 + 1
     for record in records:
         assert record["reason"], record["nodeid"]
         assert record["scored"] or record["error"], record["nodeid"]
@@ -105,10 +117,12 @@ def test_every_sample_is_scored_or_an_error_with_its_reason(main_job):
     judged = [r for r in records if r["dataset"] in ("simple_qa", "chinese_simpleqa")]
     assert all(r["judge_usage"]["calls"] >= 1 or r["error_kind"] == "service" for r in judged)
     rows = main_job["report"]["rows"]
-    for dataset in ("bfcl_v3", "aime25", "simple_qa", "chinese_simpleqa"):
+    for dataset in ("bfcl_v3", "aime25", "simple_qa", "chinese_simpleqa", *OUR_DATA):
         (overall,) = [
             r for r in rows if r["dataset"] == dataset and r["subset"] == "OVERALL"
-            and r["metric"] in ("AverageAccuracy", "AveragePass@1", "is_correct")
+            and r["metric"] in (
+                "AverageAccuracy", "AveragePass@1", "is_correct", "prompt_level_strict_acc"
+            )
         ]  # fmt: skip
         count = sum(1 for r in records if r["dataset"] == dataset)
         assert overall["num"] + overall["errors"] == count
@@ -119,7 +133,9 @@ def test_the_report_files_are_complete(main_job):
     meta = main_job["report"]["meta"]
     assert meta["model"]["model"] == DEFAULT_PRESET
     assert meta["model"]["base_url"].startswith("http://127.0.0.1:")
-    assert set(meta["datasets"]) == {"bfcl_v3", "aime25", "simple_qa", "chinese_simpleqa"}
+    assert set(meta["datasets"]) == {
+        "bfcl_v3", "aime25", "simple_qa", "chinese_simpleqa", *OUR_DATA,
+    }  # fmt: skip
     csv_lines = (run_dir / "report.csv").read_text().splitlines()
     assert csv_lines[0] == "Model,Dataset,Metric,Subset,Num,Score,Cat.0,Errors"
     assert len(csv_lines) == len(main_job["report"]["rows"]) + 1

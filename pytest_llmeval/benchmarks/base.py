@@ -139,6 +139,11 @@ class Benchmark:
         """Where the data came from, for report.json: the --llm-data path or the hub id."""
         return source or f"hub:{self.hub_path}"
 
+    def load_notes(self) -> dict[str, Any]:
+        """Facts about the data `load` read that no sample carries (MMLU-Redux: the questions
+        it excluded, by reason); the report lists them with the benchmark's data source."""
+        return {}
+
     def group(self, rows: list[dict[str, Any]], source: Path) -> Rows:
         """Rows of one file by subset: the default keeps them all in the only subset."""
         if len(self.subsets) == 1:
@@ -175,10 +180,15 @@ class Benchmark:
         if not outcome.final.refused:
             return self.score(sample, outcome)
         if not self.score_refusals:
-            return Verdict(False, "refused", dict.fromkeys(self.metrics, 0.0), tags=["refused"])
+            return Verdict(False, "refused", self.unscored_metrics(sample), tags=["refused"])
         verdict = self.score(sample, outcome)
         verdict.tags = [*verdict.tags, "refused"]
         return verdict
+
+    def unscored_metrics(self, sample: Sample) -> dict[str, float]:
+        """The metric values of a sample scored 0 without `score` (a refusal, or a failed call
+        under --llm-ignore-errors): zeros, plus whatever `aggregate` needs to weigh it."""
+        return dict.fromkeys(self.metrics, 0.0)
 
     # -- aggregation -----------------------------------------------------------------------
     def figures(self) -> tuple[list[str], list[str]]:
