@@ -6,8 +6,6 @@ question/answer); other copies (``math-ai/aime25``: problem/answer) load through
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 from ..data import DataError, pick
 from ..records import Outcome, Sample, SampleRecord, Verdict
 from ..scoring.math import check_answer
-from .base import Benchmark, Rows
+from .base import Benchmark, Rows, pass_at_k_names, pass_at_k_values
 
 QUESTION_FIELDS = ("question", "problem", "Problem")
 ANSWER_FIELDS = ("answer", "Answer", "solution")
@@ -25,10 +23,10 @@ PROMPT = "{question}\nPlease reason step by step, and put your final answer with
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of Chen et al. (2021): 1 - C(n-c, k) / C(n, k)."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+    """Unbiased pass@k of Chen et al. (2021): the shared one, `scoring.stats.pass_at_k`."""
+    from ..scoring.stats import pass_at_k as shared
+
+    return shared(n, c, k)
 
 
 class Aime25(Benchmark):
@@ -42,7 +40,7 @@ class Aime25(Benchmark):
     @property
     def derived(self) -> tuple[str, ...]:  # type: ignore[override]
         """With N repeats, unbiased pass@1 and pass@N as well."""
-        return ("pass@1", f"pass@{self.repeats}") if self.repeats > 1 else ()
+        return pass_at_k_names(self.repeats)
 
     def sample(self, subset: str, index: int, row: dict[str, Any]) -> Sample:
         question = str(pick(row, QUESTION_FIELDS, "question"))
@@ -82,14 +80,4 @@ class Aime25(Benchmark):
 
     def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
         """AveragePass@1 over samples × repeats; with N repeats also pass@1 and pass@N."""
-        values = super().aggregate(records)
-        by_sample: dict[str, list[bool]] = defaultdict(list)
-        for record in records:
-            by_sample[record.sample_id].append(record.passed)
-        n = min(len(v) for v in by_sample.values()) if by_sample else 0
-        if n > 1:
-            for k in (1, n):
-                values[f"pass@{k}"] = statistics.fmean(
-                    pass_at_k(len(v), sum(v), k) for v in by_sample.values()
-                )
-        return values
+        return super().aggregate(records) | pass_at_k_values(records)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..benchmarks import RegistryError
 from ..config import RunConfig, mask_secrets
 from ..records import Row, SampleRecord, plain
 from .files import SamplesFile, run_dir_path, write_reports
@@ -108,6 +109,17 @@ class Controller:
         if self.records or self.usage_problems:
             write_reports(self.run_dir, self.rows, self._meta(session.exitstatus))
 
+    def notices(self) -> list[str]:
+        """What the benchmarks that ran say about weakened settings, one line each."""
+        lines = []
+        for dataset in sorted({record.dataset for record in self.records}):
+            try:
+                said = self.benchmarks.get(dataset).notices()
+            except RegistryError:  # reported where it was asked for
+                continue
+            lines += [f"{dataset}: {line}" for line in said]
+        return lines
+
     def _error_counts(self) -> dict[str, tuple[int, int]]:
         counts: dict[str, tuple[int, int]] = {}
         for record in self.records:
@@ -145,6 +157,7 @@ class Controller:
             "thresholds": [t.text for t in self.thresholds],
             "gate_shortfalls": self.gate_lines,
             "usage_errors": self.usage_problems,
+            "notices": self.notices(),
             "exit_status": int(status),
         }
 
@@ -175,6 +188,8 @@ class Controller:
         for line in usage_lines(usage_summary(self.records)):
             write(line)
         write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")
+        for line in self.notices():
+            terminalreporter.write_line(f"pytest-llmeval WARNING: {line}", yellow=True, bold=True)
         if self.gate_lines is not None:
             if self.gate_lines:
                 terminalreporter.write_line("gate FAILED:", red=True, bold=True)
