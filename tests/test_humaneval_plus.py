@@ -284,3 +284,15 @@ def test_no_isolation_only_by_name_with_a_warning(serve, llmeval, monkeypatch):
     (record,) = run.samples()
     assert (record["extra"]["sandbox"], record["extra"]["status"]) == ("none", "passed")
     assert run.report()["meta"]["notices"] == [f"humaneval_plus: {code_base.UNSANDBOXED}"]
+
+
+@needs_sandbox
+def test_without_numpy_in_the_sandbox_the_run_stops_with_one_line(serve, llmeval, monkeypatch):
+    monkeypatch.setattr(code_base, "_imports", lambda isolation, module: False)
+    server = serve(by_problem(humaneval_keys(), lambda task: "unused"))
+    run = run_humaneval(llmeval, server)
+    assert run.ret == 4
+    assert (
+        "pytest-llmeval: humaneval_plus: the tests import numpy, which the sandbox's Python "
+        "(/usr/bin/python3) cannot: apt-get install python3-numpy"
+    ) in run.text

@@ -10,8 +10,9 @@ the resources used. `score` only reads it.
 
 from __future__ import annotations
 
+import asyncio
 import re
-import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -37,6 +38,7 @@ UNSANDBOXED = (
     "files and keys and use the network"
 )
 _SANDBOXES: dict[str, Sandbox] = {}
+_IMPORTABLE: dict[tuple[str, str], bool] = {}
 _CODE_LINE = re.compile(r"^\s*(def |class |import |from \S+ import |print\(|for |while |if )", re.M)
 
 
@@ -93,16 +95,12 @@ class CodeBenchmark(Benchmark):
             problem = check_available()
             if problem is not None:
                 raise DataError(f"{problem} (or, with NO isolation, --llm-sandbox=none)")
-        if self.needs_numpy and not _imports(self._python(), "numpy"):
+        if self.needs_numpy and not _imports(self.isolation, "numpy"):
+            python = SYSTEM_PYTHON if self.isolation == "bwrap" else sys.executable
             raise DataError(
-                f"the tests import numpy, which {self._python()} (the sandbox's Python) lacks: "
+                f"the tests import numpy, which the sandbox's Python ({python}) cannot: "
                 "apt-get install python3-numpy"
             )
-
-    def _python(self) -> str:
-        import sys
-
-        return SYSTEM_PYTHON if self.isolation == "bwrap" else sys.executable
 
     def notices(self) -> list[str]:
         return [UNSANDBOXED] if self.isolation == "none" else []
@@ -208,11 +206,14 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def _imports(python: str, module: str) -> bool:
-    try:
-        found = subprocess.run(
-            [python, "-c", f"import {module}"], capture_output=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return found.returncode == 0
+def _imports(isolation: str, module: str) -> bool:
+    """Whether a program in the sandbox can import `module` (once per process and module)."""
+    key = (isolation, module)
+    if key not in _IMPORTABLE:
+        source = f"import {module}"
+        try:
+            result = asyncio.run(Sandbox(isolation=isolation).run(source))  # type: ignore[arg-type]
+        except SandboxError:
+            result = None
+        _IMPORTABLE[key] = result is not None and result.ok
+    return _IMPORTABLE[key]

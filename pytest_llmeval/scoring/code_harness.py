@@ -483,7 +483,7 @@ def child(program, namespace, cap, seconds):
     if state == "ok":
         event["output"] = output
     else:
-        event["error"] = cut(errors)
+        event["error"] = cut(errors.rstrip())
     return event
 
 
