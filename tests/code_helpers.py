@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest_llmeval.scoring.stats  # noqa: F401 (numpy: loaded once, before in-process runs)
 from tests.conftest import DATA, last_user_text
 from tests.scripted_server import Reply
 

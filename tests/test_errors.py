@@ -27,7 +27,10 @@ def oracle(serve):
 def test_unknown_benchmark(oracle, llmeval):
     module = AIME_MODULE.replace('"aime25"', '"aime52"')
     run = llmeval(oracle.base_url, module=module)
-    known = "aime25, bfcl_v3, chinese_simpleqa, exact_match, simple_qa"  # + the example pack
+    known = (  # + the example pack
+        "aime25, bfcl_v3, chinese_simpleqa, exact_match, humaneval_plus, live_code_bench, "
+        "mbpp_plus, simple_qa"
+    )
     assert_usage_error(run, f"pytest-llmeval: unknown benchmark 'aime52' (known: {known})", oracle)
     assert (
         run.result.outlines.count(f"pytest-llmeval: unknown benchmark 'aime52' (known: {known})")
@@ -61,7 +64,8 @@ def test_unknown_benchmark(oracle, llmeval):
         (
             "aime24=0.5",
             "ERROR: --llm-threshold 'aime24=0.5': unknown benchmark 'aime24' "
-            "(known: aime25, bfcl_v3, chinese_simpleqa, exact_match, simple_qa)",
+            "(known: aime25, bfcl_v3, chinese_simpleqa, exact_match, humaneval_plus, "
+            "live_code_bench, mbpp_plus, simple_qa)",
         ),
     ],
 )

@@ -296,3 +296,44 @@ def test_without_numpy_in_the_sandbox_the_run_stops_with_one_line(serve, llmeval
         "pytest-llmeval: humaneval_plus: the tests import numpy, which the sandbox's Python "
         "(/usr/bin/python3) cannot: apt-get install python3-numpy"
     ) in run.text
+
+
+def test_the_hub_copies_are_joined_on_task_id(monkeypatch):
+    from pytest_llmeval.benchmarks import evalplus
+
+    files = {
+        "evalplus/humanevalplus": HUMANEVAL_DATA / "humanevalplus.jsonl",
+        "openai/openai_humaneval": HUMANEVAL_DATA / "humaneval.jsonl",
+    }
+    asked = []
+
+    def read_hub(path: str, config: str | None, split: str) -> list[dict]:
+        asked.append((path, config, split))
+        return list(reversed(rows(files[path]))) if "openai" in path else rows(files[path])
+
+    monkeypatch.setattr(evalplus, "read_hub", read_hub)
+    from_hub = HumanEvalPlus().load(None)
+    assert from_hub == HumanEvalPlus().load(str(HUMANEVAL_DATA))
+    assert asked == [
+        ("evalplus/humanevalplus", None, "test"),
+        ("openai/openai_humaneval", None, "test"),
+    ]
+
+
+@needs_sandbox
+def test_under_xdist_with_thresholds_on_both_metrics(serve, llmeval):
+    solutions = humaneval_solutions()
+
+    def reply(task: str) -> str:
+        return fenced(WRONG[task] if task == "HumanEval-0" else solutions[task])
+
+    server = serve(by_problem(humaneval_keys(), reply))
+    run = llmeval(
+        server.base_url, DATA_ARG, "-n", "2", "--llm-threshold", "humaneval_plus=0.8",
+        "--llm-threshold", "humaneval_plus:AveragePass@1(base)=0.9",
+        module=MODULE, subprocess=True,
+    )  # fmt: skip
+    assert run.ret == 0, run.text  # a wrong answer alone does not fail a gated run
+    assert run.rows()[0] == ("AveragePass@1", "default", 5, 0.8, 0)
+    assert run.rows()[2] == ("AveragePass@1(base)", "default", 5, 1.0, 0)
+    assert "gate passed (2 thresholds)" in run.text

@@ -273,3 +273,27 @@ def test_the_window_selects_the_items(serve, llmeval):
         "test_bench_aime25.py::test_live_code_bench[3903]",
     ]
     assert not server.requests
+
+
+def test_the_hub_files_of_a_release_are_read_as_files(monkeypatch):
+    """Without --llm-data each file of the release comes from the hub cache (no loading
+    script runs); here the download is our folder."""
+    import huggingface_hub
+
+    asked = []
+
+    def download(repo_id: str, filename: str, repo_type: str) -> str:
+        asked.append((repo_id, filename, repo_type))
+        return str(LCB_DATA / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    assert {s.id for s in lcb(llm_lcb_version="release_v2").load(None)} == {
+        "abc900_a",
+        "abc901_b",
+        "1900_A",
+        "3901",
+    }
+    assert asked == [
+        ("livecodebench/code_generation_lite", "test.jsonl", "dataset"),
+        ("livecodebench/code_generation_lite", "test2.jsonl", "dataset"),
+    ]

@@ -14,19 +14,13 @@ from typing import Any
 from ..data import DataError, pick
 from ..records import Outcome, Sample, SampleRecord, Verdict
 from ..scoring.math import check_answer
+from ..scoring.pass_at_k import pass_at_k  # noqa: F401 (its home before it was shared)
 from .base import Benchmark, Rows, pass_at_k_names, pass_at_k_values
 
 QUESTION_FIELDS = ("question", "problem", "Problem")
 ANSWER_FIELDS = ("answer", "Answer", "solution")
 SUBSET_FIELDS = ("subset", "config", "part")
 PROMPT = "{question}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of Chen et al. (2021): the shared one, `scoring.stats.pass_at_k`."""
-    from ..scoring.stats import pass_at_k as shared
-
-    return shared(n, c, k)
 
 
 class Aime25(Benchmark):

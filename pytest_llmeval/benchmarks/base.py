@@ -19,6 +19,7 @@ from ..config import Option
 from ..data import DataError, pick, read_hub, read_local
 from ..errors import HarnessError, JudgeError, ServiceError
 from ..records import Outcome, Response, Sample, SampleRecord, Verdict
+from ..scoring.pass_at_k import pass_at_k
 
 if TYPE_CHECKING:
     from ..client import ModelClient
@@ -232,8 +233,6 @@ def pass_at_k_values(
     n = min((len(v) for v in by_sample.values()), default=0)
     if n < 2:
         return {}
-    from ..scoring.stats import pass_at_k  # numpy and scipy: only when repeats are scored
-
     return {
         f"pass@{k}{suffix}": statistics.fmean(
             pass_at_k(len(v), sum(v), k) for v in by_sample.values()
