@@ -58,6 +58,12 @@ def test_a_print_flood_on_stderr_is_output_limit():
     assert suite.status == "output_limit"
 
 
+def test_a_stdin_program_printing_a_gigabyte_is_output_limit():
+    suite = io("import sys\nwhile True:\n    sys.stdout.write('y' * 2**20)\n", [IOTest("", "y")])
+    assert suite.status == "output_limit"
+    assert suite.failure["test"] == "public 1"
+
+
 def test_memory_exhaustion_is_memory():
     suite = check("def square(n):\n    return len(bytearray(50 * 2**30))\n")
     assert suite.status == "memory"
