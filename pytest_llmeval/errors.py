@@ -15,3 +15,12 @@ class ServiceError(Exception):
 
 class JudgeError(Exception):
     """The judge's reply could not be turned into a grade (after bounded retries)."""
+
+
+class HarnessError(Exception):
+    """A tool of the harness failed on one sample (the sandbox could not start, say): that
+    sample's error, counted in Errors, not the model's wrong answer."""
+
+    def __init__(self, message: str, *, kind: str = "harness") -> None:
+        super().__init__(message)
+        self.kind = kind

@@ -85,18 +85,25 @@ class Prefetcher(Generic[R]):
         engine: Engine,
         start: Callable[[Any], Coroutine[Any, Any, R]],
         concurrency: int,
+        finish: Callable[[R], Coroutine[Any, Any, R]] | None = None,
     ) -> None:
         self._engine = engine
         self._start = start
+        self._finish = finish
         self._slots: asyncio.Semaphore | None = None
         self._concurrency = concurrency
         self._futures: dict[str, concurrent.futures.Future[R]] = {}
 
     async def _bounded(self, key: Any) -> R:
+        """`start` holds one of the `concurrency` slots; `finish` (work after the calls, such
+        as running programs) does not, so it never keeps the next runs from starting."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._concurrency)
         async with self._slots:
-            return await self._start(key)
+            result = await self._start(key)
+        if self._finish is not None:
+            result = await self._finish(result)
+        return result
 
     def result(
         self,

@@ -16,7 +16,7 @@ from .benchmarks import REGISTRY, Benchmark, RegistryError
 from .cache import ResponseCache
 from .config import Endpoint, RunConfig
 from .data import DataError, content_hash
-from .errors import JudgeError, ServiceError
+from .errors import HarnessError, JudgeError, ServiceError
 from .prefetch import Engine, Prefetcher
 from .progress import Progress
 from .records import Outcome, Sample, SampleRecord, Usage, Verdict, plain, verdict_name
@@ -140,6 +140,10 @@ class Runtime:
             source = self.config.data.get(name)
             started = time.perf_counter()
             try:
+                benchmark.prepare()
+            except DataError as error:
+                raise InputProblem(f"{name}: {error}") from None
+            try:
                 loaded = benchmark.load(source)
             except DataError as error:
                 hint = (
@@ -192,7 +196,9 @@ class Runtime:
         """Where a test gets its sample's run, the next items' calls already in flight."""
         if self._prefetcher is None:
             self._engine = Engine()
-            self._prefetcher = Prefetcher(self._engine, self.run_sample, self.config.concurrency)
+            self._prefetcher = Prefetcher(
+                self._engine, self.run_sample, self.config.concurrency, self.finish_sample
+            )
         return self._prefetcher
 
     async def run_sample(self, key: SampleKey) -> SampleRun:
@@ -232,6 +238,16 @@ class Runtime:
         limit = self.config.max_consecutive_errors
         if limit and count >= limit and self.stop_reason is None:
             self.stop_reason = f"{count} samples in a row failed with: {error}"
+
+    async def finish_sample(self, run: SampleRun) -> SampleRun:
+        """The benchmark's work after the calls (running programs), outside the bound on
+        samples in their calls; a harness tool that fails is the sample's error."""
+        if run.error is None:
+            try:
+                await run.benchmark.evaluate(run.sample, run.outcome)
+            except HarnessError as error:
+                run.error, run.error_kind = self.redactor.text(str(error)), error.kind
+        return run
 
     def record(self, run: SampleRun, nodeid: str) -> dict[str, Any]:
         """The run as its record, as plain data with the keys redacted; a scorer that crashes

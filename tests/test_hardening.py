@@ -47,11 +47,15 @@ def oracle(serve):
         (
             ["--llm-data=nosuchset=/tmp"],
             "ERROR: --llm-data nosuchset=...: unknown benchmark 'nosuchset' "
-            "(known: aime25, bfcl_v3, chinese_simpleqa, exact_match, simple_qa)",
+            "(known: aime25, bfcl_v3, chinese_simpleqa, exact_match, humaneval_plus, "
+            "live_code_bench, mbpp_plus, simple_qa)",
         ),
     ],
 )
 def test_bad_option_values(oracle, llmeval, args, line):
+    from pytest_llmeval.benchmarks import REGISTRY
+
+    line = line.replace("{known}", ", ".join(REGISTRY.names()))
     assert_usage_error(llmeval(oracle.base_url, *args), line, oracle)
 
 

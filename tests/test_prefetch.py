@@ -93,3 +93,33 @@ def test_close_cancels_what_is_still_pending_and_runs_finalizers():
     engine.close([finalizer])
     assert closed == [True]
     assert engine.loop.is_closed()
+
+
+def test_work_after_the_calls_holds_no_slot():
+    """`finish` (running a program, say) runs outside the bound: with one slot, the next
+    item's calls start while the first item's program is still running."""
+    engine = Engine()
+    work = Work(seconds=0.0)
+    program_running = threading.Event()
+    second_started = threading.Event()
+
+    async def finish(result: str) -> str:
+        if result == "result 0":
+            program_running.set()
+            for _ in range(1000):  # until item 1's calls have started (at most 5 s)
+                if second_started.is_set():
+                    break
+                await asyncio.sleep(0.005)
+            else:
+                return result + " stalled the next item"
+        else:
+            second_started.set()
+        return result + " tested"
+
+    prefetcher = Prefetcher(engine, work, concurrency=1, finish=finish)
+    try:
+        assert prefetcher.result("a", 0, [("b", 1)]) == "result 0 tested"
+        assert prefetcher.result("b", 1, []) == "result 1 tested"
+    finally:
+        engine.close()
+    assert program_running.is_set() and work.started == [0, 1]

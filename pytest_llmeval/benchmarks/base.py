@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..config import Option
 from ..data import DataError, pick, read_hub, read_local
-from ..errors import JudgeError, ServiceError
+from ..errors import HarnessError, JudgeError, ServiceError
 from ..records import Outcome, Response, Sample, SampleRecord, Verdict
 from ..reporting.compare import ComparisonRow, Pairing, compare_rows
+from ..scoring.pass_at_k import pass_at_k
 from ..scoring.stats import Estimate, mean_estimate
 
 if TYPE_CHECKING:
@@ -109,6 +110,17 @@ class Benchmark:
         declared = {opt.flag: opt for opt in self.options}[flag]
         return self._option_values.get(declared.dest, declared.default)
 
+    # -- what a run needs beyond data -------------------------------------------------------
+    def prepare(self) -> None:
+        """Check what this benchmark needs besides its data (a tool installed, say), once per
+        process before `load`; raise DataError with one line saying how to fix it. The line is
+        shown without --llm-data's offline hint, which `load`'s errors get."""
+
+    def notices(self) -> list[str]:
+        """Lines the user must see about this run's settings (one that weakens a guarantee):
+        printed under the table and kept in report.json. Computed from the options alone."""
+        return []
+
     # -- data ------------------------------------------------------------------------------
     def load(self, source: str | None) -> list[Sample]:
         """All samples, in the data's order; `source` is the --llm-data path or None (hub)."""
@@ -171,6 +183,13 @@ class Benchmark:
         """Make this sample's calls; the default sends its messages once."""
         response = await ctx.chat(sample.messages, sample.tools)
         ctx.outcome.messages = [*sample.messages, response.message()]
+
+    async def evaluate(self, sample: Sample, outcome: Outcome) -> None:
+        """Work on the calls' outcome that needs no model (running the model's programs), put
+        in `outcome.extra` for `score` to read. It runs after `generate`, on the same loop but
+        outside --llm-concurrency's bound on samples in their calls, so a slow program never
+        keeps the next samples' calls from starting. Make no calls here. Raise HarnessError
+        when a tool of the harness fails (not the model's fault): the sample's error."""
 
     def score(self, sample: Sample, outcome: Outcome) -> Verdict:
         raise NotImplementedError
@@ -248,12 +267,41 @@ def cluster_keys(records: Sequence[SampleRecord]) -> list[str] | None:
     return keys if len(set(keys)) < len(keys) else None
 
 
+def pass_at_k_names(repeats: int, suffix: str = "") -> tuple[str, ...]:
+    """The figures `pass_at_k_values` gives with `repeats` repeats: none with one."""
+    return (f"pass@1{suffix}", f"pass@{repeats}{suffix}") if repeats > 1 else ()
+
+
+def pass_at_k_values(
+    records: Sequence[SampleRecord],
+    correct: Callable[[SampleRecord], bool] = lambda record: record.passed,
+    suffix: str = "",
+) -> dict[str, float]:
+    """Unbiased pass@1 and pass@N over each sample's repeats (Chen et al. 2021), averaged over
+    the samples, N the fewest repeats any sample has; empty when that is one."""
+    by_sample: dict[str, list[bool]] = defaultdict(list)
+    for record in records:
+        by_sample[record.sample_id].append(correct(record))
+    n = min((len(v) for v in by_sample.values()), default=0)
+    if n < 2:
+        return {}
+    return {
+        f"pass@{k}{suffix}": statistics.fmean(
+            pass_at_k(len(v), sum(v), k) for v in by_sample.values()
+        )
+        for k in (1, n)
+    }
+
+
 __all__ = [
     "Benchmark",
     "DataError",
     "ExtraRows",
+    "HarnessError",
     "JudgeError",
     "RunContext",
     "cluster_keys",
+    "pass_at_k_names",
+    "pass_at_k_values",
     "pick",
 ]

@@ -201,6 +201,17 @@ class Controller:
         except RegistryError:
             return None  # a baseline's dataset this session does not know: plain means
 
+    def notices(self) -> list[str]:
+        """What the benchmarks that ran say about weakened settings, one line each."""
+        lines = []
+        for dataset in sorted({record.dataset for record in self.records}):
+            try:
+                said = self.benchmarks.get(dataset).notices()
+            except RegistryError:  # reported where it was asked for
+                continue
+            lines += [f"{dataset}: {line}" for line in said]
+        return lines
+
     def _error_counts(self) -> dict[str, tuple[int, int]]:
         counts: dict[str, tuple[int, int]] = {}
         for record in self.records:
@@ -245,6 +256,7 @@ class Controller:
             "max_drops": [gate.text for gate in self.gates.max_drops],
             "gate_shortfalls": self.gate_lines,
             "usage_errors": self.usage_problems,
+            "notices": self.notices(),
             "exit_status": int(status),
         }
 
@@ -278,6 +290,8 @@ class Controller:
         for line in usage_lines(usage_summary(self.records)):
             write(line)
         write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")
+        for line in self.notices():
+            terminalreporter.write_line(f"pytest-llmeval WARNING: {line}", yellow=True, bold=True)
         if self.viewer is not None:
             write(f"open the results: {self.viewer.resolve().as_uri()}")
         elif self.viewer_problem:

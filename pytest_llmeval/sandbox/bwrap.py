@@ -1,7 +1,8 @@
 """The bubblewrap command line that isolates one program, and the check that it works here.
 
 What the program sees: a read-only ``/usr`` (and the ``/bin``, ``/lib*`` links or folders into
-it), a synthetic ``/etc`` (passwd, group, hosts and the loader cache), its own ``/proc`` and
+it), a synthetic ``/etc`` (passwd, group, hosts, the loader cache and the ``alternatives``
+links that shared libraries such as BLAS resolve through), its own ``/proc`` and
 ``/dev``, and one writable tmpfs of bounded size at ``/tmp``: its working and home folder.
 Nothing else of the host: not the checkout, the response cache, ``/root`` or ``/home``, nor
 ``/etc/shadow``. New user, pid, network, ipc and uts namespaces: no network but its own
@@ -22,6 +23,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 SYSTEM_ROOT = "/usr"  # the only host tree the sandbox sees
 PATH = "/usr/local/bin:/usr/bin:/bin"
 INSTALL_HINT = "apt-get install bubblewrap (dnf/pacman: bubblewrap)"
+ALTERNATIVES = "/etc/alternatives"  # Debian's symbolic links into /usr, nothing else
 
 # The system folders that are links into /usr on merged-/usr systems, folders elsewhere.
 _TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
@@ -100,6 +102,8 @@ def command(
             args += ["--ro-bind", path, path]
     if os.path.isfile("/etc/ld.so.cache"):
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    if os.path.isdir(ALTERNATIVES):  # links the loader follows: libblas.so.3 for numpy
+        args += ["--ro-bind", ALTERNATIVES, ALTERNATIVES]
     for fd, path in data_fds:
         args += ["--ro-bind-data", str(fd), path]
     args += ["--proc", "/proc", "--dev", "/dev"]

@@ -46,6 +46,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats as sps
 
+from .pass_at_k import pass_at_k  # numpy-free, for the benchmarks; re-exported here
+
 Z95 = 1.959964  # two-sided 95%
 Z_POWER80 = 0.841621  # 80% power
 BOOTSTRAP_RESAMPLES = 2000
@@ -153,13 +155,6 @@ def t_interval(
         return value, value
     half = t_quantile(0.975, df) * se
     return value - half, value + half
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of one problem with c correct of n answers: 1 − C(n − c, k) / C(n, k)."""
-    if not 0 < k <= n or not 0 <= c <= n:
-        raise ValueError(f"pass@k needs 0 < k <= n and 0 <= c <= n, got n={n}, c={c}, k={k}")
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
 @dataclass(frozen=True)
