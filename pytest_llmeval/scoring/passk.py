@@ -8,19 +8,12 @@ estimator with n = the repeats seen and c = the correct ones among them.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 
 from ..records import SampleRecord
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k of Chen et al. (2021): 1 - C(n-c, k) / C(n, k)."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+from .pass_at_k import pass_at_k
 
 
 def pass_at_k_names(repeats: int) -> tuple[str, ...]:
