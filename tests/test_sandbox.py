@@ -7,7 +7,6 @@ result; after every test, no process of any program may remain and the next prog
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from pytest_llmeval.sandbox import Limits, ProgramResult, Sandbox, SandboxError, check_available
 from pytest_llmeval.sandbox import bwrap as bwrap_module
+from tests.code_helpers import descendants as all_descendants
 
 PROBLEM = check_available()
 pytestmark = pytest.mark.skipif(PROBLEM is not None, reason=f"no sandbox here: {PROBLEM}")
@@ -33,23 +33,8 @@ _BEFORE: set[int] = set()
 
 
 def descendants() -> list[int]:
-    """Our process's descendants that the test made, from /proc: every sandboxed process is
-    one of them."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parents[int(entry)] = int(stat.read().rpartition(")")[2].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = [], [os.getpid()]
-    while frontier:
-        current = frontier.pop()
-        children = [pid for pid, parent in parents.items() if parent == current]
-        found += children
-        frontier += children
-    return [pid for pid in found if pid not in _BEFORE]
+    """Our process's descendants that the test made: every sandboxed process is one of them."""
+    return [pid for pid in all_descendants() if pid not in _BEFORE]
 
 
 class PeakProcesses:
