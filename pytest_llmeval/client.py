@@ -261,13 +261,21 @@ def _from_completion(completion: Any) -> Response:
         for call in (message.tool_calls or [])
         if getattr(call, "function", None) is not None
     ]
-    return Response(text, reasoning, calls, choice.finish_reason, _usage_of(completion.usage))
+    return Response(
+        text,
+        reasoning,
+        calls,
+        choice.finish_reason,
+        _usage_of(completion.usage),
+        null_content=message.content is None,
+        listed_tool_calls=message.tool_calls is not None,
+    )
 
 
 async def _from_stream(stream: Any) -> Response:
     text, reasoning, finish, usage = [], [], None, None
     calls: dict[int, dict[str, str]] = {}
-    seen_choice = False
+    seen_choice = seen_content = listed = False
     async for chunk in stream:
         if chunk.usage is not None:
             usage = chunk.usage
@@ -276,6 +284,8 @@ async def _from_stream(stream: Any) -> Response:
             delta = choice.delta
             if delta is not None:
                 text.append(delta.content or "")
+                seen_content = seen_content or delta.content is not None
+                listed = listed or delta.tool_calls is not None
                 reasoning.append(_reasoning_of(delta))
                 for part in delta.tool_calls or []:
                     call = calls.setdefault(
@@ -292,7 +302,15 @@ async def _from_stream(stream: Any) -> Response:
         raise ValueError("malformed response: stream ended without a finish_reason")
     answer, thought = split_reasoning("".join(text), "".join(reasoning))
     tool_calls = [ToolCall(c["name"], c["arguments"], c["id"]) for _, c in sorted(calls.items())]
-    return Response(answer, thought, tool_calls, finish, _usage_of(usage))
+    return Response(
+        answer,
+        thought,
+        tool_calls,
+        finish,
+        _usage_of(usage),
+        null_content=not seen_content,
+        listed_tool_calls=listed,
+    )
 
 
 def _from_stored(stored: dict[str, Any]) -> Response:

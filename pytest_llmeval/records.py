@@ -74,6 +74,10 @@ class Response:
     latency_s: float = 0.0
     attempts: int = 1
     cached: bool = False
+    null_content: bool = False
+    """The message's content was JSON null (``text`` is then ""), so a record says what came."""
+    listed_tool_calls: bool = False
+    """The message carried a ``tool_calls`` list, perhaps an empty one."""
 
     @property
     def refused(self) -> bool:
@@ -97,11 +101,13 @@ class Response:
         return asdict(self)
 
     def reply(self) -> dict[str, Any]:
-        """What the model sent, as a record keeps it (no timing or usage)."""
+        """What the model sent, as a record keeps it (no timing or usage): a null content is
+        ``None``; ``tool_calls`` is ``None`` when the message had no list, ``[]`` when empty."""
+        listed = self.listed_tool_calls or bool(self.tool_calls)
         return {
-            "text": self.text,
+            "text": None if self.null_content else self.text,
             "reasoning": self.reasoning,
-            "tool_calls": [asdict(call) for call in self.tool_calls],
+            "tool_calls": [asdict(call) for call in self.tool_calls] if listed else None,
             "finish_reason": self.finish_reason,
         }
 

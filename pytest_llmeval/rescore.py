@@ -33,9 +33,15 @@ def read_run(run_dir: Path) -> tuple[dict[str, Any], list[SampleRecord]]:
 
 
 def _response(reply: dict[str, Any]) -> Response:
-    calls = [ToolCall(**call) for call in reply.get("tool_calls") or []]
-    return Response(reply.get("text") or "", reply.get("reasoning") or "", calls,
-                    reply.get("finish_reason"))  # fmt: skip
+    listed = reply.get("tool_calls")
+    return Response(
+        reply.get("text") or "",
+        reply.get("reasoning") or "",
+        [ToolCall(**call) for call in listed or []],
+        reply.get("finish_reason"),
+        null_content=reply.get("text") is None,
+        listed_tool_calls=listed is not None,
+    )
 
 
 def _outcome(record: SampleRecord) -> Outcome:

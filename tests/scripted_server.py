@@ -26,6 +26,7 @@ class Reply:
     tool_calls: list[dict[str, Any]] = field(
         default_factory=list
     )  # {"name":..., "arguments": str|dict}
+    empty_tool_calls: bool = False  # send `"tool_calls": []` (no calls are sent without a list)
     reasoning: str | None = None
     status: int = 200
     error: str | None = None  # message of an error body (status >= 400)
@@ -45,7 +46,7 @@ def _message(reply: Reply) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.text}
     if reply.reasoning is not None:
         message["reasoning_content"] = reply.reasoning
-    if reply.tool_calls:
+    if reply.tool_calls or reply.empty_tool_calls:
         message["tool_calls"] = [
             {
                 "id": f"call_{i}",
@@ -90,7 +91,11 @@ def stream_events(reply: Reply, model: str) -> list[dict[str, Any]]:
         "created": 0,
         "model": model,
     }
-    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    deltas: list[dict[str, Any]] = [
+        {"role": "assistant", "content": None if reply.text is None else ""}
+    ]
+    if reply.empty_tool_calls and not reply.tool_calls:
+        deltas.append({"tool_calls": []})
     if reply.reasoning:
         deltas.append({"reasoning_content": reply.reasoning})
     text = reply.text or ""

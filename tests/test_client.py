@@ -282,6 +282,34 @@ def test_tool_calls_without_streaming(serve):
     assert server.requests[0]["parallel_tool_calls"] is True
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize(
+    ("text", "tool_calls", "kept"),
+    [
+        (None, None, {"text": None, "tool_calls": None}),
+        ("", None, {"text": "", "tool_calls": None}),
+        (None, [], {"text": None, "tool_calls": []}),
+        ("hi", [], {"text": "hi", "tool_calls": []}),
+        (None, [{"name": "f", "arguments": "{}"}], {"text": None, "tool_calls": [
+            {"name": "f", "arguments": "{}", "id": "call_0"}]}),
+    ],
+    ids=["null-no-list", "empty-no-list", "null-empty-list", "text-empty-list", "null-one-call"],
+)  # fmt: skip
+def test_the_reply_keeps_null_content_and_an_empty_tool_call_list_apart(
+    serve, stream, text, tool_calls, kept
+):
+    """What the model sent survives: null is not "", an empty list is not no list."""
+    server = serve(
+        lambda request: Reply(
+            text=text, tool_calls=tool_calls or [], empty_tool_calls=tool_calls == []
+        )
+    )
+    response = call(server, stream=stream)
+    reply = response.reply()
+    assert {"text": reply["text"], "tool_calls": reply["tool_calls"]} == kept
+    assert response.text == (text or "")  # scorers still read a string
+
+
 def test_generation_settings_travel_in_the_body(serve):
     server = serve(lambda request: Reply(text="42"))
     generation = {

@@ -294,7 +294,7 @@ def test_samples_jsonl_has_one_full_record_per_sample(mixed_run):
         "response": {
             "text": "So \\boxed{24}.",
             "reasoning": "",
-            "tool_calls": [],
+            "tool_calls": None,  # the server's message had no tool_calls list
             "finish_reason": "stop",
         },
         "extracted": "24",

@@ -59,3 +59,19 @@ def test_a_changed_answer_is_rescored_with_the_current_scorer(serve, llmeval, tm
 def test_a_folder_that_is_not_a_run_is_one_line(tmp_path):
     with pytest.raises(RescoreError, match="not a finished run folder"):
         rescore(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"text": None, "reasoning": "", "tool_calls": None, "finish_reason": "stop"},
+        {"text": "", "reasoning": "", "tool_calls": [], "finish_reason": "stop"},
+        {"text": None, "reasoning": "r", "tool_calls": [
+            {"name": "f", "arguments": "{}", "id": "c"}], "finish_reason": "tool_calls"},
+    ],
+    ids=["null", "empty-list", "call"],
+)  # fmt: skip
+def test_a_stored_reply_is_read_back_as_the_model_sent_it(reply):
+    from pytest_llmeval.rescore import _response
+
+    assert _response(reply).reply() == reply
