@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +20,7 @@ from ..data import DataError, pick, read_hub, read_local
 from ..errors import HarnessError, JudgeError, ServiceError
 from ..records import Outcome, Response, Sample, SampleRecord, Verdict
 from ..reporting.compare import ComparisonRow, Pairing, compare_rows
-from ..scoring.pass_at_k import pass_at_k
+from ..scoring.passk import pass_at_k_metrics, pass_at_k_names
 from ..scoring.stats import Estimate, mean_estimate
 
 if TYPE_CHECKING:
@@ -267,32 +267,6 @@ def cluster_keys(records: Sequence[SampleRecord]) -> list[str] | None:
     return keys if len(set(keys)) < len(keys) else None
 
 
-def pass_at_k_names(repeats: int, suffix: str = "") -> tuple[str, ...]:
-    """The figures `pass_at_k_values` gives with `repeats` repeats: none with one."""
-    return (f"pass@1{suffix}", f"pass@{repeats}{suffix}") if repeats > 1 else ()
-
-
-def pass_at_k_values(
-    records: Sequence[SampleRecord],
-    correct: Callable[[SampleRecord], bool] = lambda record: record.passed,
-    suffix: str = "",
-) -> dict[str, float]:
-    """Unbiased pass@1 and pass@N over each sample's repeats (Chen et al. 2021), averaged over
-    the samples, N the fewest repeats any sample has; empty when that is one."""
-    by_sample: dict[str, list[bool]] = defaultdict(list)
-    for record in records:
-        by_sample[record.sample_id].append(correct(record))
-    n = min((len(v) for v in by_sample.values()), default=0)
-    if n < 2:
-        return {}
-    return {
-        f"pass@{k}{suffix}": statistics.fmean(
-            pass_at_k(len(v), sum(v), k) for v in by_sample.values()
-        )
-        for k in (1, n)
-    }
-
-
 __all__ = [
     "Benchmark",
     "DataError",
@@ -301,7 +275,7 @@ __all__ = [
     "JudgeError",
     "RunContext",
     "cluster_keys",
+    "pass_at_k_metrics",
     "pass_at_k_names",
-    "pass_at_k_values",
     "pick",
 ]

@@ -23,7 +23,7 @@ from ..sandbox import Limits, Sandbox, SandboxError, check_available
 from ..sandbox.bwrap import SYSTEM_PYTHON
 from ..scoring.code import drop_reasoning, extract_code, fenced_blocks
 from ..scoring.code_tests import SuiteResult, cut
-from .base import Benchmark, HarnessError, pass_at_k_names, pass_at_k_values
+from .base import Benchmark, HarnessError, pass_at_k_metrics, pass_at_k_names
 
 SANDBOX = Option(
     "--llm-sandbox",
@@ -158,7 +158,7 @@ class CodeBenchmark(Benchmark):
         return Verdict(passed, reason(status, extra), metrics, program)
 
     def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
-        return super().aggregate(records) | pass_at_k_values(records)
+        return super().aggregate(records) | pass_at_k_metrics(records)
 
 
 def reason(status: str, extra: dict[str, Any]) -> str:

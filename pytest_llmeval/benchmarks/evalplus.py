@@ -37,7 +37,7 @@ from ..records import Sample, SampleRecord
 from ..sandbox import Sandbox
 from ..scoring.code import extract_code, sanitize
 from ..scoring.code_tests import SuiteResult, check_suite
-from .base import Rows, pass_at_k_names, pass_at_k_values
+from .base import Rows, pass_at_k_metrics, pass_at_k_names
 from .code_base import CodeBenchmark
 
 INSTRUCTION = (
@@ -92,7 +92,7 @@ class EvalPlusBenchmark(CodeBenchmark):
 
     def aggregate(self, records: Sequence[SampleRecord]) -> dict[str, float]:
         values = super().aggregate(records)
-        return values | pass_at_k_values(
+        return values | pass_at_k_metrics(
             records, lambda record: record.metrics.get(BASE_METRIC, 0.0) >= 1.0, "(base)"
         )
 

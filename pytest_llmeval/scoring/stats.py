@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats as sps
 
-from .pass_at_k import pass_at_k  # numpy-free, for the benchmarks; re-exported here
+from .passk import pass_at_k  # numpy-free, for the benchmarks; re-exported here
 
 Z95 = 1.959964  # two-sided 95%
 Z_POWER80 = 0.841621  # 80% power
