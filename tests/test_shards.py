@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AIME_DATA, aime_handler
+from tests.conftest import AIME_DATA, AIME_MODULE, aime_handler
 
+ROOT = Path(__file__).resolve().parents[1]
 N = 3
 COMMON = ("--llm-repeats=2", "--llm-report-only")
 TIMING = {"started", "finished", "wall_s", "command", "merged_from"}
@@ -218,3 +220,39 @@ def test_xdist_tx_popen_workers_give_the_table_of_one_process(serve, llmeval):
     assert sorted((r["nodeid"], r["passed"]) for r in spread.samples()) == sorted(
         (r["nodeid"], r["passed"]) for r in single.samples()
     )
+
+
+def test_the_readme_slurm_array_runs_and_merges_into_the_whole_run(serve, llmeval, tmp_path):
+    """The README's sbatch script, its tasks 0..2 run as Slurm would (the array variables set,
+    in the submit folder), then the README's merge command: the table of the run done in one
+    go. Arguments after the script override its model, URL and repeats (pytest: last wins)."""
+    script = (ROOT / "examples" / "slurm" / "eval.sbatch").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert script in readme
+    merge_command = re.search(r'--wrap "(.*?)"', readme)[1].replace("$job", "4242")
+    submit = tmp_path / "checkout"
+    (submit / "benchmarks").mkdir(parents=True)
+    (submit / "benchmarks" / "test_aime25.py").write_text(AIME_MODULE)
+    (submit / ".venv").symlink_to(Path(sys.executable).parents[1])
+    server = serve(aime_handler(mixed))
+    args = ["--llm-model=scripted", f"--llm-base-url={server.base_url}",
+            f"--llm-data=aime25={AIME_DATA}", "--llm-repeats=2"]  # fmt: skip
+    for task in range(3):
+        env = {**os.environ, "SLURM_SUBMIT_DIR": str(submit), "SLURM_ARRAY_JOB_ID": "4242",
+               "SLURM_ARRAY_TASK_ID": str(task), "SLURM_ARRAY_TASK_COUNT": "3"}  # fmt: skip
+        done = subprocess.run(["bash", "-c", script, "eval.sbatch", *args], env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+        assert "deselected" in done.stdout
+    assert len(server.requests) == 60
+    merged = subprocess.run(["bash", "-c", merge_command], cwd=submit,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    folder = submit / merged_folder(merged)  # printed as the command named it: relative
+    assert folder.parent == submit / "runs" / "4242" / "merged"
+    whole = llmeval(
+        server.base_url, "--llm-repeats=2", "--llm-temperature=0.6", "--llm-seed=0",
+        "--llm-report-only",
+    )  # fmt: skip
+    assert table_of(merged.stdout) == whole.table()
+    assert meta_of(folder)["partial"] == {}
+    assert json.loads((folder / "report.json").read_text())["rows"] == whole.report()["rows"]
