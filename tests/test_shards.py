@@ -152,6 +152,18 @@ def test_merged_shards_equal_the_run_done_in_one_go(serve, llmeval, tmp_path):
     assert json.loads((live_folder / "report.json").read_text())["rows"] == rows
 
 
+def test_a_shard_left_without_items_exits_0_and_merges(serve, llmeval, tmp_path):
+    """Two items in five shards: at least three shards are empty, which is their share."""
+    server = serve(aime_handler(mixed))
+    only = ("--llm-limit=1", "--llm-report-only")
+    runs = [llmeval(server.base_url, *only, f"--llm-shard={i}/5") for i in range(5)]
+    sizes = [len(keys(run.run_dir)) for run in runs]
+    assert sorted(sizes) == [0, 0, 0, 1, 1] and [run.ret for run in runs] == [0] * 5
+    done = merge(*(run.run_dir for run in runs), "--output", tmp_path)
+    assert table_of(done.stdout) == llmeval(server.base_url, *only).table()
+    assert keys(merged_folder(done)) == [("AIME2025-I-0", 0), ("AIME2025-II-0", 0)]
+
+
 @pytest.fixture
 def shard_runs(serve, llmeval, tmp_path):
     """Run with these extra arguments (a shard spec among them) against one oracle server."""

@@ -223,6 +223,8 @@ class Controller:
     def _exit_status(self, status: int | pytest.ExitCode) -> int | pytest.ExitCode:
         if self.usage_problems:
             return pytest.ExitCode.USAGE_ERROR
+        if status == pytest.ExitCode.NO_TESTS_COLLECTED and self.run_config.shard is not None:
+            return pytest.ExitCode.OK  # a small run can leave a shard nothing: its share
         if status in (
             pytest.ExitCode.INTERRUPTED,
             pytest.ExitCode.INTERNAL_ERROR,
