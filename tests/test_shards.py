@@ -76,11 +76,8 @@ def viewer_of(folder: Path) -> tuple[dict[str, Any], str]:
     return index, details
 
 
-def test_a_shard_keeps_the_items_its_hash_names(serve, llmeval):
-    """Shard I keeps (dataset, id, repeat) whose sha256 is I mod N, computed here: the same on
-    every machine; shards 0..N-1 are disjoint and cover the run, and the rest is deselected."""
-    server = serve(aime_handler(mixed))
-    runs = [llmeval(server.base_url, *COMMON, f"--llm-shard={i}/{N}") for i in range(N)]
+def hashed_shards() -> list[list[tuple[str, int]]]:
+    """The (sample id, repeat) of each of N shards of our 30 AIME problems, 2 repeats."""
     expected: list[list[tuple[str, int]]] = [[] for _ in range(N)]
     for part in ("I", "II"):
         for index in range(15):
@@ -88,6 +85,15 @@ def test_a_shard_keeps_the_items_its_hash_names(serve, llmeval):
                 digest = hashlib.sha256(f"aime25\0AIME2025-{part}-{index}\0{repeat}".encode())
                 shard = int.from_bytes(digest.digest()[:8], "big") % N
                 expected[shard].append((f"AIME2025-{part}-{index}", repeat))
+    return expected
+
+
+def test_a_shard_keeps_the_items_its_hash_names(serve, llmeval):
+    """Shard I keeps (dataset, id, repeat) whose sha256 is I mod N, computed here: the same on
+    every machine; shards 0..N-1 are disjoint and cover the run, and the rest is deselected."""
+    server = serve(aime_handler(mixed))
+    runs = [llmeval(server.base_url, *COMMON, f"--llm-shard={i}/{N}") for i in range(N)]
+    expected = hashed_shards()
     assert [keys(run.run_dir) for run in runs] == [sorted(e) for e in expected]
     assert all(len(e) for e in expected) and sum(map(len, expected)) == 60
     for run, kept in zip(runs, expected):
@@ -232,6 +238,15 @@ def test_xdist_tx_popen_workers_give_the_table_of_one_process(serve, llmeval):
     assert sorted((r["nodeid"], r["passed"]) for r in spread.samples()) == sorted(
         (r["nodeid"], r["passed"]) for r in single.samples()
     )
+    # a shard spread over workers (a Slurm task with -n): the same slice, each item once
+    sharded = llmeval(
+        server.base_url, *COMMON, "--llm-no-cache", "--llm-shard=1/3", "--tx", "2*popen",
+        "--dist", "load", subprocess=True,
+    )  # fmt: skip
+    assert f"2 workers [{len(hashed_shards()[1])} items]" in sharded.text
+    assert sharded.ret == 0 and len(server.requests) == 120 + len(hashed_shards()[1])
+    assert keys(sharded.run_dir) == sorted(hashed_shards()[1])
+    assert sharded.report()["meta"]["shard"] == {"index": 1, "count": 3}
 
 
 def test_the_readme_slurm_array_runs_and_merges_into_the_whole_run(serve, llmeval, tmp_path):
