@@ -3,6 +3,7 @@
     pytest-llmeval view RUN_DIR [RUN_DIR ...] [--output FILE] [--no-open]
     pytest-llmeval compare RUN_A RUN_B [--max-drop SPEC ...]
     pytest-llmeval rescore RUN_DIR [--output DIR]
+    pytest-llmeval merge SHARD_DIR [SHARD_DIR ...] [--output DIR]
 
 Bad input (a missing folder, no report.json, an unreadable samples.jsonl) is one line on stderr
 and exit status 2. Each subcommand is one function taking the parsed arguments.
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     viewer.set_defaults(handler=view)
     commands.add_parser("compare", help="compare two finished runs, paired by sample")
     commands.add_parser("rescore", help="re-score a finished run from its records")
+    commands.add_parser("merge", help="combine the run folders of --llm-shard runs into one")
     return parser
 
 
@@ -99,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .rescore import main as rescore_main
 
         return rescore_main(argv[1:])
+    if argv and argv[0] == "merge":
+        from .merge import main as merge_main
+
+        return merge_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .shards import Shard, parse_shard
+
 if TYPE_CHECKING:
     from .local.server import ServerSettings
 
@@ -69,6 +71,8 @@ class RunConfig:
     """The model under test."""
     judge: Endpoint
     limit: int | None = None
+    shard: Shard | None = None
+    """--llm-shard: the slice of the items this run keeps (merge the shards' folders after)."""
     repeats: int = 1
     timeout: float = 600.0
     retries: int = 5
@@ -135,6 +139,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("--llm-parallel-tool-calls", "true/false: allow several tool calls per answer"),
     Option("--llm-extra-body", "KEY=JSON extra request field, repeatable", kind="list"),
     Option("--llm-limit", "at most N samples per subset (the seed's `limit`)"),
+    Option("--llm-shard", "I/N: run only shard I (0-based) of N, by a stable hash of each item"),
     Option("--llm-repeats", "sample each item N times (pass@k)", default="1"),
     Option("--llm-timeout", "seconds per request", default="600"),
     Option("--llm-retries", "retries on 429/5xx/timeouts/connection errors", default="5"),
@@ -371,6 +376,7 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         endpoint=endpoint,
         judge=judge,
         limit=_number(raw["llm_limit"], "llm-limit", int, 1),
+        shard=parse_shard(raw["llm_shard"]),
         repeats=_number(raw["llm_repeats"], "llm-repeats", int, 1),
         timeout=_number(raw["llm_timeout"], "llm-timeout", float, 0.001),
         retries=_number(raw["llm_retries"], "llm-retries", int, 0),

@@ -17,13 +17,14 @@ import pytest
 
 from .benchmarks import REGISTRY, Benchmark
 from .config import RunConfig, add_options, build_run_config
-from .lookahead import SAMPLE_ARG, LookAhead
+from .lookahead import SAMPLE_ARG, LookAhead, sample_key
 from .records import SampleRecord
 from .reporting.baseline import RunError, read_run
 from .reporting.compare import MaxDrop, parse_max_drop
 from .reporting.controller import Controller, Gates, run_dir_path
 from .reporting.gate import Threshold, parse_threshold
 from .runner import Benchmarks, InputProblem, Runtime, SampleKey, SampleRun, WrongAnswer
+from .shards import split
 
 RUN_CONFIG = pytest.StashKey[RunConfig]()
 BENCHMARKS = pytest.StashKey[Benchmarks]()
@@ -272,6 +273,10 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
     config = session.config
     run = config.stash.get(RUN_CONFIG, None)
     if RUNTIME in config.stash and run is not None:
+        if run.shard is not None:
+            items[:], dropped = split(run.shard, items, sample_key)
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
         lookahead = config.stash[LOOKAHEAD] = LookAhead(session, items, 2 * run.concurrency)
         runtime = config.stash[RUNTIME]
         runtime.select(lookahead.keys())

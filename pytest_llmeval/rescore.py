@@ -12,10 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .benchmarks import REGISTRY
-from .records import Outcome, Response, SampleRecord, ToolCall, plain, verdict_name
+from .benchmarks import REGISTRY, Benchmark
+from .records import Outcome, Response, Row, SampleRecord, ToolCall, plain, verdict_name
 from .reporting.files import SamplesFile, run_dir_path, write_reports
-from .reporting.rows import build_rows
+from .reporting.rows import build_rows, table_order
+from .reporting.viewer import write_viewer
 
 
 class RescoreError(Exception):
@@ -60,13 +61,11 @@ def rescore(run_dir: Path, output: Path | None = None) -> Path:
     """The re-scored run's folder (under `output`, default beside the run)."""
     report, records = read_run(run_dir)
     meta = report.get("meta", {})
-    options, repeats = meta.get("options") or {}, int(meta.get("repeats") or 1)
-    benchmarks, samples = {}, {}
-    for name in sorted({r.dataset for r in records}):
-        benchmark = REGISTRY.get(name)(options, repeats)
-        source = _source(meta.get("datasets", {}).get(name, {}))
-        benchmarks[name] = benchmark
-        samples[name] = {s.id: s for s in benchmark.load(source)}
+    benchmarks = benchmarks_of(meta, records)
+    samples = {
+        name: {s.id: s for s in benchmark.load(_source(meta.get("datasets", {}).get(name, {})))}
+        for name, benchmark in benchmarks.items()
+    }
     rescored = []
     for record in records:
         sample = samples[record.dataset].get(record.sample_id)
@@ -85,15 +84,36 @@ def rescore(run_dir: Path, output: Path | None = None) -> Path:
                 extracted=plain(verdict.extracted),
             )
         )
-    model = (meta.get("model") or {}).get("model") or "model"
-    folder = run_dir_path(output or run_dir.parent, f"{model}-rescored")
-    file = SamplesFile(folder / "samples.jsonl")
-    for record in rescored:
-        file.append(record.to_dict())
-    file.close()
-    rows = build_rows(model, rescored, benchmarks)
-    write_reports(folder, rows, {**meta, "rescored_from": str(run_dir)})
+    folder = run_dir_path(output or run_dir.parent, f"{model_of(meta)}-rescored")
+    write_run(folder, rescored, benchmarks, {**meta, "rescored_from": str(run_dir)})
     return folder
+
+
+def model_of(meta: dict[str, Any]) -> str:
+    return (meta.get("model") or {}).get("model") or "model"
+
+
+def benchmarks_of(meta: dict[str, Any], records: list[SampleRecord]) -> dict[str, Benchmark]:
+    """The benchmarks of the records' datasets, with the options and repeats the run had."""
+    options, repeats = meta.get("options") or {}, int(meta.get("repeats") or 1)
+    names = sorted({record.dataset for record in records})
+    return {name: REGISTRY.get(name)(options, repeats) for name in names}
+
+
+def write_run(
+    folder: Path, records: list[SampleRecord], benchmarks: dict[str, Benchmark], meta: dict
+) -> list[Row]:
+    """A run folder made at once from finished records (a re-scored or a merged run):
+    samples.jsonl in the table's order, report.json and .csv, viewer.html. Its rows."""
+    rows = build_rows(model_of(meta), records, benchmarks)
+    file = SamplesFile(folder / "samples.jsonl")
+    file.touch()
+    for data in table_order([row.to_dict() for row in rows], [r.to_dict() for r in records]):
+        file.append(data)
+    file.close()
+    write_reports(folder, rows, meta)
+    write_viewer([folder], folder / "viewer.html")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -166,7 +166,8 @@ class Controller:
         session.exitstatus = self._exit_status(session.exitstatus)
         self.partial = partial_run(self.sources, self.records)
         selected = any(source.get("selected") for source in self.sources.values())
-        if self.records or self.usage_problems or selected:
+        shard = self.run_config.shard is not None and bool(self.sources)  # maybe none of it
+        if self.records or self.usage_problems or selected or shard:
             self._samples.touch()  # an interrupted run still has its (maybe empty) records
             comparison = self.comparison.to_dict() if self.comparison is not None else None
             write_reports(self.run_dir, self.rows, self._meta(session.exitstatus), comparison)
@@ -222,6 +223,8 @@ class Controller:
     def _exit_status(self, status: int | pytest.ExitCode) -> int | pytest.ExitCode:
         if self.usage_problems:
             return pytest.ExitCode.USAGE_ERROR
+        if status == pytest.ExitCode.NO_TESTS_COLLECTED and self.run_config.shard is not None:
+            return pytest.ExitCode.OK  # a small run can leave a shard nothing: its share
         if status in (
             pytest.ExitCode.INTERRUPTED,
             pytest.ExitCode.INTERNAL_ERROR,
@@ -244,6 +247,7 @@ class Controller:
             "datasets": self.sources,
             "usage": usage_summary(self.records),
             "limit": self.run_config.limit,
+            "shard": self.run_config.shard.to_dict() if self.run_config.shard else None,
             "repeats": self.run_config.repeats,
             "options": plain(self.run_config.benchmark_options),
             "started": dt.datetime.fromtimestamp(self.started, dt.UTC).isoformat(),

@@ -10,6 +10,7 @@ Rendering lives in table.py and files.py.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -121,3 +122,31 @@ def _quantile(values: list[float], q: float) -> float | None:
     if len(values) == 1:
         return round(values[0], 3)
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 3)
+
+
+def _natural(text: str) -> list[Any]:
+    return [int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", text))]
+
+
+def table_order(rows: Sequence[dict[str, Any]], records: Sequence[dict[str, Any]]) -> list[dict]:
+    """Records (plain data) in the table's order: datasets and subsets as the rows list them,
+    then ids in natural order (2 before 10), then repeats. The one canonical order of a run's
+    records, whatever order they finished in."""
+    datasets: dict[str, int] = {}
+    subsets: dict[tuple[str, str], int] = {}
+    for row in rows:
+        datasets.setdefault(str(row.get("dataset")), len(datasets))
+        subsets.setdefault((str(row.get("dataset")), str(row.get("subset"))), len(subsets))
+
+    def key(record: dict[str, Any]) -> tuple[Any, ...]:
+        dataset, subset = str(record.get("dataset")), str(record.get("subset"))
+        return (
+            datasets.get(dataset, len(datasets)),
+            dataset,
+            subsets.get((dataset, subset), len(subsets)),
+            subset,
+            _natural(str(record.get("sample_id"))),
+            record.get("repeat") or 0,
+        )
+
+    return sorted(records, key=key)

@@ -32,6 +32,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .rows import table_order
+
 VERDICTS = ("passed", "failed", "error", "refused")
 MIN_SHARED_VALUE = 160  # a repeat of a value this long as JSON refers to its first copy
 REASON_CHARS = 200
@@ -154,32 +156,6 @@ def short_reason(record: dict[str, Any], verdict: str) -> str:
     if verdict == "error" and first and not first.startswith("error"):
         first = f"error: {first}"
     return first if len(first) <= REASON_CHARS else first[: REASON_CHARS - 1] + "…"
-
-
-def _natural(text: str) -> list[Any]:
-    return [int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", text))]
-
-
-def _ordered(run: RunData) -> list[dict[str, Any]]:
-    """Records in the table's order: datasets and subsets as the rows list them, ids natural."""
-    datasets: dict[str, int] = {}
-    subsets: dict[tuple[str, str], int] = {}
-    for row in run.rows:
-        datasets.setdefault(str(row.get("dataset")), len(datasets))
-        subsets.setdefault((str(row.get("dataset")), str(row.get("subset"))), len(subsets))
-
-    def key(record: dict[str, Any]) -> tuple[Any, ...]:
-        dataset, subset = str(record.get("dataset")), str(record.get("subset"))
-        return (
-            datasets.get(dataset, len(datasets)),
-            dataset,
-            subsets.get((dataset, subset), len(subsets)),
-            subset,
-            _natural(str(record.get("sample_id"))),
-            record.get("repeat") or 0,
-        )
-
-    return sorted(run.records, key=key)
 
 
 # -- the gate per threshold ---------------------------------------------------------------
@@ -371,7 +347,7 @@ def _columns(records: list[dict[str, Any]], names: _Names, combos: _Names) -> di
 
 def build_payload(runs: list[RunData]) -> tuple[str, str]:
     """(index JSON, base64 of the deflated record lines) for the page."""
-    ordered = [_ordered(run) for run in runs]
+    ordered = [table_order(run.rows, run.records) for run in runs]
     packer = _Packer()
     names, combos = _Names(), _Names()
     index_runs = []
