@@ -17,7 +17,8 @@ from typing import Any
 from .records import Row, SampleRecord
 from .reporting.controller import partial_lines, partial_run
 from .reporting.files import run_dir_path
-from .reporting.rows import usage_summary
+from .reporting.gate import error_counts, parse_threshold, shortfalls
+from .reporting.rows import build_rows, usage_summary
 from .rescore import benchmarks_of, model_of, read_run, write_run
 
 
@@ -124,10 +125,8 @@ def merged_meta(shards: list[ShardRun], records: list[SampleRecord]) -> dict[str
         "wall_s": round(wall.total_seconds(), 3),
         "command": ["pytest-llmeval", "merge", *(str(s.folder) for s in shards)],
         "partial": partial_run(datasets, records),
-        "gate_shortfalls": None,  # the gates ran in each shard, on its slice
         "usage_errors": _union(s.meta.get("usage_errors") or [] for s in shards),
         "notices": _union(s.meta.get("notices") or [] for s in shards),
-        "exit_status": max(int(s.meta.get("exit_status") or 0) for s in shards),
         "merged_from": [
             {"folder": str(s.folder), "shard": s.meta["shard"], "command": s.meta.get("command")}
             for s in shards
@@ -139,16 +138,40 @@ def _union(lists: Any) -> list[str]:
     return list(dict.fromkeys(line for lines in lists for line in lines))
 
 
-def merge(folders: list[Path], output: Path | None = None) -> tuple[Path, list[Row], list[str]]:
-    """(the merged run's folder, its rows, its partial-run lines); the folder goes under
-    `output`, by default beside the first shard's."""
+def gate(meta: dict[str, Any], records: list[SampleRecord], benchmarks: dict) -> list[str] | None:
+    """The shards' thresholds applied to the merged rows, as the unsharded run applies them
+    (each shard's own verdict was on its slice only); None when there were none."""
+    texts = meta.get("thresholds") or []
+    if not texts:
+        return None
+    rows = build_rows(model_of(meta), records, benchmarks)
+
+    def figures(name: str) -> tuple[list[str], list[str]]:
+        if name not in benchmarks:
+            raise KeyError(f"no {name} records in the shards")
+        return benchmarks[name].figures()
+
+    thresholds = [parse_threshold(text, figures) for text in texts]
+    return shortfalls(thresholds, rows, error_counts(records), meta.get("max_error_rate") or 0.0)
+
+
+def merge(
+    folders: list[Path], output: Path | None = None
+) -> tuple[Path, list[Row], list[str], list[str] | None]:
+    """(the merged run's folder, its rows, its partial-run lines, its gate's shortfalls or None
+    without thresholds); the folder goes under `output`, by default beside the first shard's."""
     shards = sorted((read_shard(folder) for folder in folders), key=lambda s: s.index)
     check(shards)
     records = [record for shard in shards for record in shard.records]
     meta = merged_meta(shards, records)
+    benchmarks = benchmarks_of(meta, records)
+    shortfall = gate(meta, records, benchmarks)
+    meta["gate_shortfalls"] = shortfall
+    worst = max(int(s.meta.get("exit_status") or 0) for s in shards)
+    meta["exit_status"] = worst if shortfall is None else int(bool(shortfall))
     folder = run_dir_path(output or shards[0].folder.parent, f"{model_of(meta)}-merged")
-    rows = write_run(folder, records, benchmarks_of(meta, records), meta)
-    return folder, rows, partial_lines(meta["partial"])
+    rows = write_run(folder, records, benchmarks, meta)
+    return folder, rows, partial_lines(meta["partial"]), shortfall
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,15 +186,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None, help="where the merged folder goes")
     args = parser.parse_args(argv)
     try:
-        folder, rows, partial = merge(args.shard_dirs, args.output)
+        folder, rows, partial, shortfall = merge(args.shard_dirs, args.output)
     except Exception as error:  # shards that do not fit, a broken folder: one line
         print(f"pytest-llmeval merge: {error}", file=sys.stderr)
         return 2
     print(format_table(rows))
     for line in partial:
         print(line)
+    if shortfall:
+        print("gate FAILED:")
+        print("\n".join(f"  {line}" for line in shortfall))
+    elif shortfall == []:
+        print("gate passed (on the merged rows)")
     print(f"reports in {folder}")
-    return 0
+    return 1 if shortfall else 0
 
 
 if __name__ == "__main__":

@@ -283,3 +283,32 @@ def test_the_readme_slurm_array_runs_and_merges_into_the_whole_run(serve, llmeva
     assert table_of(merged.stdout) == whole.table()
     assert meta_of(folder)["partial"] == {}
     assert json.loads((folder / "report.json").read_text())["rows"] == whole.report()["rows"]
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [("aime25=0.5",), ("aime25=0.5", "aime25:AIME2025-I=0.4")],
+    ids=["passes", "fails"],
+)
+def test_the_merge_applies_the_thresholds_to_the_merged_rows(serve, llmeval, tmp_path, thresholds):
+    """The gate of the merged run is the unsharded run's (0.5 overall, AIME2025-I at 1/3), not
+    any shard's verdict on its own slice."""
+    server = serve(aime_handler(mixed))
+    gates = [f"--llm-threshold={t}" for t in thresholds]
+    shards = [llmeval(server.base_url, "--llm-repeats=2", *gates, f"--llm-shard={i}/{N}")
+              for i in range(N)]  # fmt: skip
+    whole = llmeval(server.base_url, "--llm-repeats=2", *gates)
+    done = merge(*(run.run_dir for run in shards), "--output", tmp_path)
+    expected = whole.report()["meta"]
+    assert done.returncode == whole.ret == (1 if len(thresholds) == 2 else 0), done.stderr
+    folder = Path(done.stdout.splitlines()[-1].removeprefix("reports in "))
+    meta = json.loads((folder / "report.json").read_text())["meta"]
+    assert meta["gate_shortfalls"] == expected["gate_shortfalls"]
+    assert meta["exit_status"] == expected["exit_status"] == whole.ret
+    if len(thresholds) == 2:
+        assert expected["gate_shortfalls"] == [
+            "aime25 AveragePass@1 AIME2025-I: 0.3333 < threshold 0.4"
+        ]
+        assert "gate FAILED:" in done.stdout
+    else:
+        assert expected["gate_shortfalls"] == [] and "gate passed" in done.stdout

@@ -22,7 +22,7 @@ from ..records import Row, SampleRecord, plain
 from .baseline import Comparison, FinishedRun, compare_runs
 from .compare import MaxDrop
 from .files import SamplesFile, run_dir_path, write_reports
-from .gate import Threshold, shortfalls
+from .gate import Threshold, error_counts, shortfalls
 from .rows import build_rows, usage_summary
 from .table import format_table, usage_lines
 
@@ -154,7 +154,10 @@ class Controller:
             self._compare(self.gates.baseline)
         if self.thresholds or self.gates.max_drops:
             self.gate_lines = shortfalls(
-                self.thresholds, self.rows, self._error_counts(), self.run_config.max_error_rate
+                self.thresholds,
+                self.rows,
+                error_counts(self.records),
+                self.run_config.max_error_rate,
             )
             if self.comparison is not None:
                 self.gate_lines += self.comparison.failures
@@ -213,13 +216,6 @@ class Controller:
             lines += [f"{dataset}: {line}" for line in said]
         return lines
 
-    def _error_counts(self) -> dict[str, tuple[int, int]]:
-        counts: dict[str, tuple[int, int]] = {}
-        for record in self.records:
-            errors, total = counts.get(record.dataset, (0, 0))
-            counts[record.dataset] = (errors + bool(record.error), total + 1)
-        return counts
-
     def _exit_status(self, status: int | pytest.ExitCode) -> int | pytest.ExitCode:
         if self.usage_problems:
             return pytest.ExitCode.USAGE_ERROR
@@ -256,6 +252,7 @@ class Controller:
             "command": self._command(),
             "partial": self.partial,
             "thresholds": [t.text for t in self.thresholds],
+            "max_error_rate": self.run_config.max_error_rate,
             "baseline": None if self.gates.baseline is None else str(self.gates.baseline.path),
             "max_drops": [gate.text for gate in self.gates.max_drops],
             "gate_shortfalls": self.gate_lines,

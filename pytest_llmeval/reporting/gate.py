@@ -8,12 +8,12 @@ both. Names are checked when the run starts, so a typo stops it before any call.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pytest
 
-from ..records import Row
+from ..records import Row, SampleRecord
 from .table import format_score
 
 
@@ -98,6 +98,15 @@ def shortfalls(
                 f"> --llm-max-error-rate {max_error_rate})"
             )
     return lines
+
+
+def error_counts(records: Iterable[SampleRecord]) -> dict[str, tuple[int, int]]:
+    """(failed calls, samples) per dataset, for the error-rate gate."""
+    counts: dict[str, tuple[int, int]] = {}
+    for record in records:
+        errors, total = counts.get(record.dataset, (0, 0))
+        counts[record.dataset] = (errors + bool(record.error), total + 1)
+    return counts
 
 
 def _below(value: float, minimum: float) -> str:
