@@ -173,6 +173,10 @@ def _start_controller(
     controller = Controller(config, run, run_dir, config.stash[BENCHMARKS], thresholds, gates)
     config.stash[CONTROLLER] = controller
     config.pluginmanager.register(controller, "llmeval-controller")
+    if config.option.xmlpath:
+        from .reporting.junit import JunitReport
+
+        config.pluginmanager.register(JunitReport(controller), "llmeval-junit")
     if config.pluginmanager.hasplugin("html"):
         from .reporting.html import HtmlReport
 
@@ -332,7 +336,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     run = item.stash.get(SAMPLE_RUN, None)
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
         del item.stash[SAMPLE_RUN]  # items live to the end; their conversations need not
-        report.llm_record = item.config.stash[RUNTIME].record(run, item.nodeid)
+        report.llm_record = record = item.config.stash[RUNTIME].record(run, item.nodeid)
+        if item.config.option.xmlpath:  # on the teardown report, which pytest's XML reads
+            from .reporting.junit import sample_properties
+
+            item.user_properties.extend(sample_properties(record))
     return report
 
 
