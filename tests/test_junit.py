@@ -166,3 +166,31 @@ def test_passing_gates_pass_in_the_xml(llmeval, pytester, server):
     assert gate.find("system-out").text == "aime25 AveragePass@1 OVERALL: 0.6667 >= threshold 0.6"
     assert properties(suite)["llmeval:gate"] == "passed"
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("6", "1", "1")
+
+
+def test_max_drop_gates_are_cases_too(serve, llmeval, pytester):
+    right = serve(aime_handler(lambda subset, index, gold: gold))
+    base = llmeval(right.base_url, "--llm-limit=2")
+    assert base.ret == 0
+    worse = serve(
+        aime_handler(lambda subset, index, gold: "999" if subset == "AIME2025-I" else gold)
+    )
+    drops = ("--llm-max-drop=aime25:AIME2025-I=0.05", "--llm-max-drop=aime25:AIME2025-II=0.05")
+    run, suite, cases = run_with_junit(
+        llmeval, pytester, worse, f"--llm-baseline={base.run_dir}", *drops
+    )
+    assert run.ret == 1
+    failing = cases["llmeval-gate[max-drop:aime25:AIME2025-I]"]
+    (shortfall,) = run.report()["meta"]["gate_shortfalls"]
+    assert shortfall.startswith("aime25 AveragePass@1 AIME2025-I: new − baseline -1.0000")
+    assert failing.find("failure").get("message") == shortfall
+    passing = cases["llmeval-gate[max-drop:aime25:AIME2025-II]"]
+    assert passing.find("failure") is None
+    line = f"max-drop aime25:AIME2025-II=0.05: {passing.find('system-out').text}"
+    assert line in run.result.outlines
+    assert sorted(name for name in cases if name.startswith("llmeval-gate")) == [
+        "llmeval-gate[aime25:max-error-rate]",  # any gate bounds the failed calls
+        "llmeval-gate[max-drop:aime25:AIME2025-II]",
+        "llmeval-gate[max-drop:aime25:AIME2025-I]",
+    ]
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("7", "3", "0")
