@@ -333,6 +333,17 @@ def test_html_page_has_the_table_and_one_line_per_sample(mixed_run):
     assert "15 tokens" in page  # 10 in + 5 out, as the scripted server counts
 
 
+def test_html_page_self_contained_keeps_the_table_and_the_lines(serve, llmeval):
+    server = serve(aime_handler(mixed))
+    run = llmeval(server.base_url, "--llm-limit=1", "--self-contained-html")
+    page = (run.run_dir / "report.html").read_text()
+    assert not (run.run_dir / "assets").exists()
+    assert "assets/style.css" not in page
+    assert "<td>AIME2025-II</td>" in page
+    assert page.count("llmeval-sample") == 2
+    assert "viewer.html#sample=aime25/AIME2025-II-0/r0" in page
+
+
 def test_official_rows_count_the_errors_of_the_samples_they_cover():
     from pytest_llmeval.benchmarks.bfcl_v3.benchmark import BfclV3
 

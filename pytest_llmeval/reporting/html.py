@@ -15,10 +15,9 @@ from urllib.parse import quote
 
 import pytest
 
-from ..records import SampleRecord
+from ..records import SampleRecord, reason_line
 from ..redact import printable
 from .table import table_html
-from .viewer import short_reason
 
 
 def sample_fragment(record: SampleRecord) -> str:
@@ -30,7 +29,7 @@ def sample_fragment(record: SampleRecord) -> str:
 
 def sample_line(record: SampleRecord, viewer_href: str) -> str:
     """verdict · reason · latency · tokens · a link to the sample in the viewer."""
-    reason = short_reason({"error": record.error, "reason": record.reason}, record.verdict)
+    reason = reason_line(record.reason, record.error, record.error_kind)
     tokens = record.usage.prompt_tokens + record.usage.completion_tokens
     parts = [f"<b>{escape(record.verdict)}</b>"]
     if reason:

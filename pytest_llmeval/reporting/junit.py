@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .viewer import REASON_CHARS
+from ..records import reason_line
 
 if TYPE_CHECKING:
     from .controller import Controller
@@ -28,20 +28,13 @@ SAMPLE_PROPERTIES = ("dataset", "subset", "category", "verdict", "reason")
 GATE_CLASS = "llmeval"
 
 
-def reason_line(record: dict[str, Any]) -> str:
-    """The one line a dashboard shows: the failed call, else the checker's reason; cut short."""
-    if record.get("error"):
-        text = f"{record.get('error_kind') or 'call'} error: {record['error']}"
-    else:
-        text = str(record.get("reason") or "")
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= REASON_CHARS else first[: REASON_CHARS - 1] + "…"
-
-
 def sample_properties(record: dict[str, Any]) -> list[tuple[str, str]]:
     """What each sample's <testcase> carries as <property> elements."""
     verdict = record.get("verdict") or ("passed" if record.get("passed") else "failed")
-    values = {**record, "verdict": verdict, "reason": reason_line(record)}
+    reason = reason_line(
+        str(record.get("reason") or ""), record.get("error"), record.get("error_kind")
+    )
+    values = {**record, "verdict": verdict, "reason": reason}
     return [(name, str(values.get(name) or "")) for name in SAMPLE_PROPERTIES]
 
 
@@ -66,7 +59,7 @@ def gate_cases(controller: Controller) -> list[GateCase]:
         checks = comparison.checks if comparison is not None else ()
         check = next((c for c in checks if c.gate.text == gate.text), None)
         if check is None:
-            cases.append(GateCase(name, True, f"{gate.text}: not compared"))
+            cases.append(GateCase(name, True, f"{gate.text}: not compared (no sample recorded)"))
         else:
             cases.append(GateCase(name, check.failed, check.message, check.upper))
     return cases
