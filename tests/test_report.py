@@ -331,6 +331,8 @@ def test_html_page_has_the_table_and_one_line_per_sample(mixed_run):
     assert "expected 96, got 999" in page  # the reason line stays
     assert "divided by $1000$" not in page  # the prompt is the viewer's to show
     assert "15 tokens" in page  # 10 in + 5 out, as the scripted server counts
+    assert "Failed: expected 96" not in page  # no log under a sample: the line says it
+    assert "No log output captured" not in page
 
 
 def test_html_page_self_contained_keeps_the_table_and_the_lines(serve, llmeval):

@@ -36,7 +36,7 @@ def sample_line(record: SampleRecord, viewer_href: str) -> str:
         parts.append(escape(printable(reason)))
     parts.append(f"{record.latency_s:.2f} s, {tokens} tokens")
     href = escape(viewer_href + sample_fragment(record), quote=True)
-    parts.append(f'<a class="llmeval-link" href="{href}">open in the viewer</a>')
+    parts.append(f'<a href="{href}">open in the viewer</a>')
     return f'<div class="llmeval-sample">{" · ".join(parts)}</div>'
 
 
@@ -45,6 +45,7 @@ class HtmlReport:
 
     def __init__(self, rows_provider: Any, html_path: Path, viewer: Path) -> None:
         self._rows = rows_provider
+        self._samples: set[str] = set()  # node ids of sample items
         relative = os.path.relpath(viewer.absolute(), html_path.absolute().parent)
         self._href = quote(relative.replace(os.sep, "/"))
 
@@ -54,8 +55,16 @@ class HtmlReport:
         if data is not None:
             from pytest_html import extras
 
+            self._samples.add(report.nodeid)
             line = sample_line(SampleRecord.from_dict(data), self._href)
             report.extras = [*getattr(report, "extras", []), extras.html(line)]
+
+    @pytest.hookimpl
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """No log under a sample: its line says why it failed, the viewer shows the rest (the
+        log of 4,441 rows is a tenth of the page and a block of DOM nodes each)."""
+        if report.nodeid in self._samples:
+            del data[:]
 
     @pytest.hookimpl
     def pytest_html_results_summary(
