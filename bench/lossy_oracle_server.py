@@ -20,7 +20,6 @@ from typing import Any
 
 from pytest_llmeval.benchmarks.base import SAMPLE_HEADER
 from pytest_llmeval.benchmarks.bfcl_v3.benchmark import BfclV3
-from pytest_llmeval.config import Endpoint, RunConfig
 from tests.bfcl.oracle import oracle_book, request_key
 from tests.scripted_server import Reply, ScriptedServer
 
@@ -109,8 +108,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--wrong", type=float, default=0.3, help="share of spoiled samples")
     args = parser.parse_args()
-    config = RunConfig(Endpoint("oracle", None), Endpoint(None, None), bfcl_mode=args.mode)
-    book = oracle_book(BfclV3(config).load(None), args.mode)
+    book = oracle_book(BfclV3({"llm_bfcl_mode": args.mode}).load(None), args.mode)
     server = ScriptedServer(lossy_handler(book, args.seed, args.wrong)).start()
     print(server.base_url, flush=True)
     threading.Event().wait()

@@ -11,6 +11,7 @@ import gc
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,6 @@ import pytest
 from .benchmarks import REGISTRY, Benchmark
 from .config import RunConfig, add_options, build_run_config
 from .lookahead import SAMPLE_ARG, LookAhead, sample_key
-from .records import SampleRecord
 from .reporting.baseline import RunError, read_run
 from .reporting.compare import MaxDrop, parse_max_drop
 from .reporting.controller import Controller, Gates, run_dir_path
@@ -174,12 +174,18 @@ def _start_controller(
     controller = Controller(config, run, run_dir, config.stash[BENCHMARKS], thresholds, gates)
     config.stash[CONTROLLER] = controller
     config.pluginmanager.register(controller, "llmeval-controller")
+    if config.option.xmlpath:
+        from .reporting.junit import JunitReport
+
+        config.pluginmanager.register(JunitReport(controller), "llmeval-junit")
     if config.pluginmanager.hasplugin("html"):
         from .reporting.html import HtmlReport
 
         if not config.getoption("htmlpath"):
             config.option.htmlpath = str(run_dir / "report.html")
-        config.pluginmanager.register(HtmlReport(lambda: controller.rows), "llmeval-html")
+        html_path = Path(config.option.htmlpath)
+        html = HtmlReport(lambda: controller.rows, html_path, run_dir / "viewer.html")
+        config.pluginmanager.register(html, "llmeval-html")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -336,13 +342,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
         del item.stash[SAMPLE_RUN]  # items live to the end; their conversations need not
         report.llm_record = record = item.config.stash[RUNTIME].record(run, item.nodeid)
-        if item.config.pluginmanager.hasplugin("html"):
-            from pytest_html import extras
+        if item.config.option.xmlpath:  # on the teardown report, which pytest's XML reads
+            from .reporting.junit import sample_properties
 
-            from .reporting.html import sample_extra_html
-
-            html = sample_extra_html(SampleRecord.from_dict(record))
-            report.extras = [*getattr(report, "extras", []), extras.html(html)]
+            item.user_properties.extend(sample_properties(record))
     return report
 
 

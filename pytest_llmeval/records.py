@@ -220,6 +220,18 @@ def verdict_name(passed: bool, error: str | None, tags: list[str]) -> VerdictNam
     return "passed" if passed else "failed"
 
 
+REASON_LINE_CHARS = 200
+
+
+def reason_line(reason: str, error: str | None = None, error_kind: str | None = None) -> str:
+    """What a report shows of a record in one line: the failed call, else the checker's
+    reason; its first line, cut short (the whole text is in samples.jsonl)."""
+    text = f"{error_kind or 'call'} error: {error}" if error else reason
+    lines = text.strip().splitlines()
+    first = lines[0] if lines else ""
+    return first if len(first) <= REASON_LINE_CHARS else first[: REASON_LINE_CHARS - 1] + "…"
+
+
 @dataclass
 class Row:
     """One line of the summary table (and of report.json / report.csv)."""

@@ -318,7 +318,7 @@ def test_samples_jsonl_has_one_full_record_per_sample(mixed_run):
     assert wrong["metrics"] == {"AveragePass@1": 0.0}
 
 
-def test_html_page_has_the_table_and_per_sample_details(mixed_run):
+def test_html_page_has_the_table_and_one_line_per_sample(mixed_run):
     _, run = mixed_run
     page = (run.run_dir / "report.html").read_text()
     assert "pytest-llmeval summary" in page
@@ -326,9 +326,24 @@ def test_html_page_has_the_table_and_per_sample_details(mixed_run):
     for cell in ("AIME2025-II", "0.3333", "0.3667", "AveragePass@1"):
         assert f"<td>{cell}</td>" in page
     assert page.count("llmeval-sample") == 30
-    assert "expected 96, got 999" in page
-    assert "divided by $1000$" in page
-    assert "samples.jsonl" in page
+    assert page.count("viewer.html#sample=aime25/") == 30
+    assert "viewer.html#sample=aime25/AIME2025-I-7/r0" in page
+    assert "expected 96, got 999" in page  # the reason line stays
+    assert "divided by $1000$" not in page  # the prompt is the viewer's to show
+    assert "15 tokens" in page  # 10 in + 5 out, as the scripted server counts
+    assert "Failed: expected 96" not in page  # no log under a sample: the line says it
+    assert "No log output captured" not in page
+
+
+def test_html_page_self_contained_keeps_the_table_and_the_lines(serve, llmeval):
+    server = serve(aime_handler(mixed))
+    run = llmeval(server.base_url, "--llm-limit=1", "--self-contained-html")
+    page = (run.run_dir / "report.html").read_text()
+    assert not (run.run_dir / "assets").exists()
+    assert "assets/style.css" not in page
+    assert "<td>AIME2025-II</td>" in page
+    assert page.count("llmeval-sample") == 2
+    assert "viewer.html#sample=aime25/AIME2025-II-0/r0" in page
 
 
 def test_official_rows_count_the_errors_of_the_samples_they_cover():

@@ -23,8 +23,10 @@ from pytest_llmeval.benchmarks import REGISTRY
 from pytest_llmeval.benchmarks.bfcl_v3.benchmark import CATEGORIES
 from pytest_llmeval.records import SampleRecord
 from pytest_llmeval.reporting.files import write_reports
+from pytest_llmeval.reporting.html import sample_fragment
 from pytest_llmeval.reporting.rows import build_rows
 from pytest_llmeval.reporting.viewer import write_viewer
+from tests.conftest import aime_handler
 
 try:
     from playwright.sync_api import sync_playwright
@@ -540,6 +542,49 @@ def test_hostile_text_is_shown_and_never_runs(page, runs):
     open_page(page, runs["viewer_a"], "#view=samples&ver=failed")
     assert HOSTILE in page.inner_text(".vlist")  # the reason column of simple_3
     assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_a_sample_link_opens_that_sample_whatever_its_id(page, tmp_path):
+    ids = ["a b", "x+y", "q&sample=z", "h#1", "50%", "dir/name", "ünï", "simple_1"]
+    records = []
+    for i, sample_id in enumerate(ids):
+        record = _single("simple", i, passed=bool(i % 2), rule="wrong-value")
+        record.update(sample_id=sample_id, nodeid=f"t.py::t[{sample_id}]")
+        records.append(record)
+    viewer = write_viewer([write_run(tmp_path / "run", records)], tmp_path / "viewer.html")
+    for record in records:
+        page.goto("about:blank")
+        open_page(page, viewer, sample_fragment(SampleRecord.from_dict(record)))
+        page.wait_for_selector(".sample[data-key]")
+        assert page.get_attribute(".sample", "data-key") == f"bfcl_v3/{record['sample_id']}/r0"
+
+
+def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
+    """pytest-html's page: one line per sample, whose link opens that sample in viewer.html."""
+    server = serve(aime_handler(lambda subset, index, gold: "999" if index == 1 else gold))
+    run = llmeval(server.base_url, "--llm-limit=2")
+    records = {r["sample_id"]: r for r in run.samples()}
+    page.goto((run.run_dir / "report.html").as_uri())
+    page.wait_for_selector(".llmeval-sample a")
+    lines = page.eval_on_selector_all(
+        ".llmeval-sample", "ls => ls.map(l => [l.textContent, l.querySelector('a').href])"
+    )
+    viewer = (run.run_dir / "viewer.html").as_uri()
+    expected = {
+        viewer + f"#sample=aime25/{sample_id}/r0": " · ".join(
+            [r["verdict"], r["reason"], f"{r['latency_s']:.2f} s, 15 tokens", "open in the viewer"]
+        )
+        for sample_id, r in records.items()
+    }
+    assert {href: text for text, href in lines} == expected
+    assert sorted(r["sample_id"] for r in records.values() if not r["passed"]) == [
+        "AIME2025-I-1",
+        "AIME2025-II-1",
+    ]
+    wrong = viewer + "#sample=aime25/AIME2025-II-1/r0"
+    page.goto(wrong)
+    page.wait_for_selector('.sample[data-key="aime25/AIME2025-II-1/r0"]')
+    assert records["AIME2025-II-1"]["reason"] in page.inner_text(".detailpane")
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -22,7 +22,7 @@ from ..records import Row, SampleRecord, plain
 from .baseline import Comparison, FinishedRun, compare_runs
 from .compare import MaxDrop
 from .files import SamplesFile, run_dir_path, write_reports
-from .gate import Threshold, error_counts, shortfalls
+from .gate import Threshold, ThresholdCheck, check_thresholds, error_counts
 from .rows import build_rows, usage_summary
 from .table import format_table, usage_lines
 
@@ -104,6 +104,7 @@ class Controller:
         self.sources: dict[str, dict[str, Any]] = {}
         self.rows: list[Row] = []
         self.gate_lines: list[str] | None = None
+        self.threshold_checks: list[ThresholdCheck] = []
         self.usage_problems: list[str] = []
         self.collect_errors: list[str] = []
         self.other_failures = 0
@@ -153,12 +154,13 @@ class Controller:
         if self.gates.baseline is not None and self.records:
             self._compare(self.gates.baseline)
         if self.thresholds or self.gates.max_drops:
-            self.gate_lines = shortfalls(
+            self.threshold_checks = check_thresholds(
                 self.thresholds,
                 self.rows,
                 error_counts(self.records),
                 self.run_config.max_error_rate,
             )
+            self.gate_lines = [check.message for check in self.threshold_checks if check.failed]
             if self.comparison is not None:
                 self.gate_lines += self.comparison.failures
             elif not self.records:

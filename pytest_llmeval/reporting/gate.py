@@ -25,6 +25,11 @@ class Threshold:
     minimum: float
     text: str
 
+    @property
+    def name(self) -> str:
+        """The threshold as spelled, without its minimum: `bfcl_v3:live_simple`."""
+        return ":".join(part.strip() for part in self.text.partition("=")[0].split(":"))
+
 
 def parse_threshold(
     text: str, figures: Callable[[str], tuple[Sequence[str], Sequence[str]]]
@@ -70,6 +75,53 @@ def parse_threshold(
     return Threshold(parts[0], metric, subset, minimum, text)
 
 
+@dataclass(frozen=True)
+class ThresholdCheck:
+    """One threshold (or one dataset's bound on failed calls) against the run: what CI
+    dashboards show as a test case of its own, passed or failed, with the measured figure."""
+
+    name: str  # the threshold as spelled without "=MIN", or "DATASET:max-error-rate"
+    value: float | None
+    failed: bool
+    message: str
+
+
+def check_thresholds(
+    thresholds: Sequence[Threshold],
+    rows: Sequence[Row],
+    error_counts: dict[str, tuple[int, int]],
+    max_error_rate: float,
+) -> list[ThresholdCheck]:
+    """Each threshold, then each dataset's share of failed calls, checked."""
+    measured = {(r.dataset, r.metric, r.subset): r.score for r in rows}
+    checks = []
+    for threshold in thresholds:
+        value = measured.get((threshold.dataset, threshold.metric, threshold.subset))
+        label = f"{threshold.dataset} {threshold.metric} {threshold.subset}"
+        if value is None:
+            failed, line = True, f"{label}: not measured (threshold {threshold.minimum})"
+        elif value < threshold.minimum:
+            failed = True
+            line = f"{label}: {_below(value, threshold.minimum)} < threshold {threshold.minimum}"
+        else:
+            failed, line = False, f"{label}: {format_score(value)} >= threshold {threshold.minimum}"
+        checks.append(ThresholdCheck(threshold.name, value, failed, line))
+    for dataset, (errors, total) in sorted(error_counts.items()):
+        rate = errors / total if total else 0.0
+        failed = rate > max_error_rate
+        checks.append(
+            ThresholdCheck(
+                f"{dataset}:max-error-rate",
+                rate,
+                failed,
+                f"{dataset}: {errors} of {total} samples failed to run "
+                f"(error rate {format_score(rate)} {'>' if failed else '<='} "
+                f"--llm-max-error-rate {max_error_rate})",
+            )
+        )
+    return checks
+
+
 def shortfalls(
     thresholds: Sequence[Threshold],
     rows: Sequence[Row],
@@ -77,27 +129,8 @@ def shortfalls(
     max_error_rate: float,
 ) -> list[str]:
     """One line per figure below its threshold, and per dataset with too many failed calls."""
-    measured = {(r.dataset, r.metric, r.subset): r.score for r in rows}
-    lines = []
-    for threshold in thresholds:
-        key = (threshold.dataset, threshold.metric, threshold.subset)
-        value = measured.get(key)
-        label = f"{threshold.dataset} {threshold.metric} {threshold.subset}"
-        if value is None:
-            lines.append(f"{label}: not measured (threshold {threshold.minimum})")
-        elif value < threshold.minimum:
-            lines.append(
-                f"{label}: {_below(value, threshold.minimum)} < threshold {threshold.minimum}"
-            )
-    for dataset, (errors, total) in sorted(error_counts.items()):
-        rate = errors / total if total else 0.0
-        if rate > max_error_rate:
-            lines.append(
-                f"{dataset}: {errors} of {total} samples failed to run "
-                f"(error rate {format_score(rate)} "
-                f"> --llm-max-error-rate {max_error_rate})"
-            )
-    return lines
+    checks = check_thresholds(thresholds, rows, error_counts, max_error_rate)
+    return [check.message for check in checks if check.failed]
 
 
 def error_counts(records: Iterable[SampleRecord]) -> dict[str, tuple[int, int]]:

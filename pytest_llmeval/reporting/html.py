@@ -1,86 +1,70 @@
-"""pytest-html integration: the summary table on top, short per-sample details in each row.
+"""pytest-html integration: the summary table on top, one short line per sample.
 
-pytest-html renders one JSON blob in the browser, so per-sample extras stay short (long texts
-are cut) and point at samples.jsonl, which holds every record in full.
+pytest-html draws every row from one JSON blob in the browser, so what each sample adds must
+stay small: its verdict, its one-line reason, latency and tokens, and a link to the sample in
+viewer.html, which shows the whole conversation.
 """
 
 from __future__ import annotations
 
-import json
+import os
 from html import escape
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
-from ..records import SampleRecord
+from ..records import SampleRecord, reason_line
 from ..redact import printable
 from .table import table_html
 
-MAX_TEXT = 500
+
+def sample_fragment(record: SampleRecord) -> str:
+    """`#sample=DATASET/ID/rREPEAT` as the viewer reads it (URLSearchParams: `+` would be a
+    space, so everything but `/` and the unreserved characters is percent-encoded)."""
+    key = f"{record.dataset}/{record.sample_id}/r{record.repeat}"
+    return "#sample=" + quote(key, safe="/")
 
 
-def _cut(text: str, limit: int = MAX_TEXT) -> str:
-    return (
-        text
-        if len(text) <= limit
-        else text[:limit] + f"… [{len(text) - limit} more chars in samples.jsonl]"
-    )
-
-
-def _last_user_message(messages: list[dict[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user" and isinstance(message.get("content"), str):
-            return message["content"]
-    return ""
-
-
-def sample_extra_html(record: SampleRecord) -> str:
-    """The record's essentials: prompt, response, tool calls, answer, target, verdict, reason."""
-    response = record.response
-    fields = [
-        (
-            "sample",
-            f"{record.dataset} / {record.subset} / {record.sample_id} (repeat {record.repeat})",
-        ),
-        ("prompt", _last_user_message(record.messages)),
-        ("response", response["text"]),
-        ("reasoning", response["reasoning"]),
-        (
-            "tool calls",
-            json.dumps(response["tool_calls"], ensure_ascii=False)
-            if response["tool_calls"]
-            else "",
-        ),
-        (
-            "extracted",
-            "" if record.extracted is None else json.dumps(record.extracted, ensure_ascii=False),
-        ),
-        ("target", json.dumps(record.target, ensure_ascii=False)),
-        ("verdict", "passed" if record.passed else "failed"),
-        ("reason", record.reason),
-        ("error", record.error or ""),
-    ]
-    fields += [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in record.extra.items()
-    ]
-    rows = "".join(
-        f"<tr><th>{escape(name)}</th><td><pre>{escape(printable(_cut(str(value))))}</pre></td></tr>"
-        for name, value in fields
-        if value
-    )
-    return (
-        f'<table class="llmeval-sample">{rows}</table>'
-        '<p>Full record: <a href="samples.jsonl">samples.jsonl</a> (nodeid '
-        f"{escape(record.nodeid)})</p>"
-    )
+def sample_line(record: SampleRecord, viewer_href: str) -> str:
+    """verdict · reason · latency · tokens · a link to the sample in the viewer."""
+    reason = reason_line(record.reason, record.error, record.error_kind)
+    tokens = record.usage.prompt_tokens + record.usage.completion_tokens
+    parts = [f"<b>{escape(record.verdict)}</b>"]
+    if reason:
+        parts.append(escape(printable(reason)))
+    parts.append(f"{record.latency_s:.2f} s, {tokens} tokens")
+    href = escape(viewer_href + sample_fragment(record), quote=True)
+    parts.append(f'<a href="{href}">open in the viewer</a>')
+    return f'<div class="llmeval-sample">{" · ".join(parts)}</div>'
 
 
 class HtmlReport:
     """Registered only when pytest-html is active, so its hook names are known."""
 
-    def __init__(self, rows_provider: Any) -> None:
+    def __init__(self, rows_provider: Any, html_path: Path, viewer: Path) -> None:
         self._rows = rows_provider
+        self._samples: set[str] = set()  # node ids of sample items
+        relative = os.path.relpath(viewer.absolute(), html_path.absolute().parent)
+        self._href = quote(relative.replace(os.sep, "/"))
+
+    @pytest.hookimpl(tryfirst=True)  # before pytest-html reads the report's extras
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "llm_record", None)
+        if data is not None:
+            from pytest_html import extras
+
+            self._samples.add(report.nodeid)
+            line = sample_line(SampleRecord.from_dict(data), self._href)
+            report.extras = [*getattr(report, "extras", []), extras.html(line)]
+
+    @pytest.hookimpl
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """No log under a sample: its line says why it failed, the viewer shows the rest (the
+        log of 4,441 rows is a tenth of the page and a block of DOM nodes each)."""
+        if report.nodeid in self._samples:
+            del data[:]
 
     @pytest.hookimpl
     def pytest_html_results_summary(
