@@ -1,5 +1,6 @@
 """A progress line for long runs: samples done as they finish (not in test order), calls in
-flight, tokens per second and the time left, every few seconds on the terminal."""
+flight and the limit the endpoints allow now, tokens per second and the time left, every few
+seconds on the terminal."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ class Progress:
     done: int = 0
     in_flight: int = 0
     completion_tokens: int = 0
+    limit: Callable[[], int] | None = None
+    """Calls the model's endpoints allow in flight now (it shrinks on 429/503)."""
     started: float = field(default_factory=time.monotonic)
 
     def line(self) -> str:
@@ -23,8 +26,9 @@ class Progress:
         rate = self.completion_tokens / elapsed
         left = self.total - self.done
         eta = f"{_duration(elapsed / self.done * left)}" if self.done else "?"
+        limit = f" (limit {self.limit()})" if self.limit is not None else ""
         return (
-            f"llmeval: {self.done}/{self.total} samples done, {self.in_flight} in flight, "
+            f"llmeval: {self.done}/{self.total} samples done, {self.in_flight} in flight{limit}, "
             f"{rate:.1f} tokens/s out, {_duration(elapsed)} elapsed, ETA {eta}"
         )
 
