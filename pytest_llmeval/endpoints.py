@@ -4,14 +4,15 @@ A layer above the one-URL ModelClient: each attempt of a call asks its `Route` f
 (``async with route.lane() as client``) and sends through that lane's client. A lane is one
 base URL with its own limit on calls in flight. The limit starts at ``--llm-concurrency`` and
 adapts as TCP's congestion window does (AIMD): a 429 or 503 halves it (from the calls actually
-in flight, at most once per window, floor 1) and pauses the lane for the server's
-``Retry-After``; each window of successes while the lane is full gives it one more. Attempts go
-to the lane with the fewest calls in flight that has room; a retry prefers a lane the call has
-not tried. A lane that fails several calls in a row (5xx, timeouts, dropped connections) is
-left out for a cool-down, then probed (GET /models) before it gets traffic again; when every
-lane is out, attempts go to them anyway, so one URL behaves as it always did. ``--llm-rate``
-is a leaky bucket (aiolimiter) in front of all lanes. Each lane counts its calls, errors,
-throttles and latencies for the run summary.
+in flight, at most once per window, floor 1; never above the calls the server still holds) and
+holds the lane for the server's ``Retry-After``; each window of successes while the limit
+binds adds one. Attempts go to the lane with the fewest calls in flight that has room, those
+that wait first come, first served; a retry prefers a lane the call has not tried. A lane that
+fails several calls in a row (5xx, timeouts, dropped connections) rests for a cool-down, then
+is probed (GET /models) before it gets traffic again; when every lane rests, attempts go to
+them anyway, so one URL behaves as it always did. ``--llm-rate`` is a leaky bucket
+(aiolimiter) in front of all lanes. Each lane counts its calls, errors, throttles and
+latencies for the run summary. (No package does this routing; aiolimiter does the rate.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +86,8 @@ class Router:
         self.client = lanes[0].client
         """The client callers use: it holds the cache and this router; it is lane 0's too."""
         self._rate = None if not rate else AsyncLimiter(*_bucket(rate))
-        self._changed = asyncio.Event()
+        self._waiting: deque[tuple[set[Lane], asyncio.Future[Lane]]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
         self._probes: set[asyncio.Task[None]] = set()
 
     def route(self) -> Route:
@@ -108,7 +111,6 @@ class Router:
         if self._rate is not None:
             await self._rate.acquire()
         lane = await self._take(tried)
-        lane.in_flight += 1
         lane.calls += 1
         epoch = lane.epoch
         started = time.perf_counter()
@@ -119,22 +121,60 @@ class Router:
             self._failed(lane, error, epoch)
             raise
         else:
-            self._answered(lane, time.perf_counter() - started)
+            self._answered(lane, time.perf_counter() - started, epoch)
         finally:
             lane.in_flight -= 1
-            self._wake()
+            self._dispatch()
 
     async def _take(self, tried: set[Lane]) -> Lane:
-        while True:
-            now = time.monotonic()
-            lane, wake_at = self._choose(tried, now)
+        """A lane with room, its slot taken; attempts that wait are served first come, first
+        served (a sample the tests wait for must not starve behind newer ones)."""
+        if not self._waiting:
+            lane, _ = self._choose(tried, time.monotonic())
             if lane is not None:
+                lane.in_flight += 1
                 return lane
-            changed = self._changed
-            delay = None if wake_at is None else max(wake_at - now, 0.001)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await changed.wait()
+        waiter = (tried, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiter)
+        self._dispatch()
+        try:
+            return await waiter[1]
+        except asyncio.CancelledError:
+            if waiter[1].done() and not waiter[1].cancelled():  # given a slot, gone anyway
+                waiter[1].result().in_flight -= 1
+                self._dispatch()
+            raise
+
+    def _dispatch(self) -> None:
+        """Give free slots to the waiting attempts in order; when none can go, look again at
+        the next release or when a pause or a rest ends."""
+        now = time.monotonic()
+        while self._waiting:
+            tried, future = self._waiting[0]
+            if future.done():  # cancelled while waiting
+                self._waiting.popleft()
+                continue
+            lane, wake_at = self._choose(tried, now)
+            if lane is None:
+                if wake_at is not None:
+                    self._look_again_in(wake_at - now)
+                return
+            self._waiting.popleft()
+            lane.in_flight += 1
+            future.set_result(lane)
+
+    def _look_again_in(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        when = loop.time() + max(delay, 0.001)
+        if self._timer is not None:
+            if self._timer.when() <= when:
+                return
+            self._timer.cancel()
+        self._timer = loop.call_at(when, self._look_again)
+
+    def _look_again(self) -> None:
+        self._timer = None
+        self._dispatch()
 
     def _choose(self, tried: set[Lane], now: float) -> tuple[Lane | None, float | None]:
         """The lane with the fewest calls in flight that has room, among those in service
@@ -150,10 +190,10 @@ class Router:
         times += [lane.resting_until for lane in self.lanes if lane.resting_until is not None]
         return None, min(times, default=None)
 
-    def _answered(self, lane: Lane, latency: float) -> None:
+    def _answered(self, lane: Lane, latency: float, epoch: int) -> None:
         lane.latencies.append(round(latency, 4))
         lane.failures, lane.cool_down, lane.resting_until = 0, COOL_DOWN_S, None
-        if lane.in_flight >= lane.limit:  # growth only where the limit binds
+        if epoch == lane.epoch and lane.in_flight >= lane.limit:  # where the limit binds
             lane.grown += 1
             if lane.grown >= lane.limit:
                 lane.limit, lane.grown = min(self.ceiling, lane.limit + 1), 0
@@ -175,12 +215,17 @@ class Router:
             lane.rests += 1
 
     def _throttle(self, lane: Lane, epoch: int, retry_after: float | None) -> None:
-        """Halve the calls in flight (once per window), and hold new ones for Retry-After."""
+        """Halve the calls in flight, once per window: a call sent before the last cut does
+        not cut again, but the limit never stays above the calls the server still holds (a
+        wave of 429s from a start at the ceiling brings it down to what was accepted at once).
+        New calls wait for Retry-After."""
         if retry_after:
             lane.paused_until = max(lane.paused_until, time.monotonic() + retry_after)
         if epoch == lane.epoch:
             lane.limit = max(1, min(lane.limit, lane.in_flight) // 2)
             lane.epoch, lane.grown = lane.epoch + 1, 0
+        else:
+            lane.limit = max(1, min(lane.limit, lane.in_flight - 1))
 
     def _probe_rested(self, now: float) -> None:
         for lane in self.lanes:
@@ -205,12 +250,7 @@ class Router:
             lane.cool_down = min(2 * lane.cool_down, MAX_COOL_DOWN_S)
             lane.resting_until = time.monotonic() + lane.cool_down
         lane.probing = False
-        self._wake()
-
-    def _wake(self) -> None:
-        """Every waiting attempt looks again (a slot was freed, a lane came back)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._dispatch()
 
 
 class Route:
@@ -225,9 +265,9 @@ class Route:
 
 
 def _bucket(rate: float) -> tuple[float, float]:
-    """aiolimiter's (max_rate, time_period) for `rate` per second: a burst of at most one
-    second's worth, and at least one request."""
-    return (rate, 1.0) if rate >= 1 else (1.0, 1.0 / rate)
+    """aiolimiter's (max_rate, time_period) for `rate` per second: bursts of a tenth of a
+    second's worth (a full second's would open with a wall of 429s), at least one request."""
+    return (rate / 10, 0.1) if rate >= 10 else (1.0, 1.0 / rate)
 
 
 def router_for(
