@@ -93,10 +93,12 @@ class Router:
     def route(self) -> Route:
         return Route(self)
 
-    def limit(self) -> int:
-        """Calls allowed in flight now, over the lanes in service (the progress line)."""
+    def limit(self) -> int | None:
+        """Calls allowed in flight now over the lanes in service, when throttles have cut it
+        below the ceiling (the progress line shows it then); None at the ceiling."""
         serving = [lane for lane in self.lanes if lane.resting_until is None] or self.lanes
-        return min(self.ceiling, sum(lane.limit for lane in serving))
+        allowed = sum(lane.limit for lane in serving)
+        return allowed if allowed < self.ceiling else None
 
     def stats(self) -> list[dict[str, Any]]:
         return [lane.stats() for lane in self.lanes]

@@ -331,9 +331,10 @@ def constant_handler(text: str, delay: float = 0.0) -> Handler:
 
 class TokenBucket:
     """A rate-limited server's handler: `rate` requests per second in bursts of `burst`,
-    each answered by `answer` after `delay` seconds; over the rate, 429 with Retry-After (the
-    seconds to the next token) after `refuse_s` (a proxy's time to answer). `refused` says,
-    in the order of the server's `arrivals`, which requests it turned away."""
+    each answered by `answer` after `delay` seconds (or the answer's own delay, if longer);
+    over the rate, 429 with Retry-After (the seconds to the next token) after `refuse_s` (a
+    proxy's time to answer). `refused` says, in the order of the server's `arrivals`, which
+    requests it turned away."""
 
     def __init__(
         self,
@@ -360,7 +361,7 @@ class TokenBucket:
         self.tokens -= 1
         self.refused.append(False)
         reply = self.answer(request)
-        reply.delay = self.delay
+        reply.delay = max(reply.delay, self.delay)
         return reply
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from pytest_llmeval.config import Endpoint
 from pytest_llmeval.endpoints import FAILURES_TO_REST, router_for
-from tests.conftest import aime_oracle
+from tests.conftest import aime_oracle, aime_problem
 from tests.scripted_server import Reply, TokenBucket
 from tests.test_simple_qa import SIMPLE_QA, simple_qa_script
 from tests.test_simple_qa import run as run_simple_qa
@@ -149,7 +149,13 @@ def test_every_endpoint_dead_at_start_is_one_usage_error(llmeval):
 
 
 def test_a_rate_limited_server_gets_fewer_calls_at_once_and_every_sample(serve, llmeval):
-    bucket = TokenBucket(rate=40, burst=16, delay=0.1, answer=aime_oracle)  # ~4 in flight
+    def answer(request: dict) -> Reply:
+        """The oracle; the first problem slowly, so the first tests wait and show progress."""
+        reply = aime_oracle(request)
+        reply.delay = 1.0 if aime_problem(request)[:2] == ("AIME2025-I", 0) else 0.0
+        return reply
+
+    bucket = TokenBucket(rate=40, burst=16, delay=0.1, answer=answer)  # ~4 in flight
     server = serve(bucket)
     total = 4 * SAMPLES
     run = llmeval(
@@ -168,7 +174,7 @@ def test_a_rate_limited_server_gets_fewer_calls_at_once_and_every_sample(serve, 
     (lane,) = run.report()["meta"]["endpoints"]["model"]
     assert (lane["calls"], lane["throttled"]) == (len(bucket.refused), refusals)
     assert lane["concurrency"] < 32
-    assert re.search(r"\d+ in flight \(limit \d+\)", run.text)
+    assert re.search(r"\d+ in flight \(limit \d+\)", run.text)  # once 429s cut it
 
 
 def test_a_rerun_with_the_urls_in_another_order_comes_from_the_cache(serve, llmeval):
