@@ -10,13 +10,14 @@ at once as ServiceError.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import random
 import re
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -25,6 +26,9 @@ from .cache import ResponseCache, request_key
 from .config import Endpoint
 from .errors import ServiceError
 from .records import Response, ToolCall, Usage
+
+if TYPE_CHECKING:
+    from .endpoints import Router
 
 RETRYABLE_STATUS = {408, 409, 429}
 REFUSAL_MARKERS = ("data_inspection_failed", "content_filter", "content management policy")
@@ -127,8 +131,11 @@ class ModelClient:
         retries: int,
         stream: bool = False,
         cache: ResponseCache | None = None,
+        router: Router | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.router = router
+        """Picks the client of each attempt (endpoints.py): replicas, adaptive limits, rate."""
         self.retries = retries
         self.stream = stream
         self.cache = cache
@@ -175,12 +182,14 @@ class ModelClient:
         self, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> Response:
         options: Any = {"headers": headers} if headers else {}
+        route = self.router.route() if self.router is not None else None
         attempt = 0
         while True:
             attempt += 1
-            started = time.perf_counter()
             try:
-                response = await self._send(body, options)
+                async with route.lane() if route else contextlib.nullcontext(self) as client:
+                    started = time.perf_counter()  # the call, not the wait for a lane
+                    response = await client._send(body, options)
             except Exception as error:
                 if _is_refusal(error):  # an answer (the service's), not a failure
                     return Response(

@@ -12,7 +12,7 @@ import math
 import os
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,23 +44,39 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     generation: dict[str, Any] = field(default_factory=dict)
     scope: str | None = None
-    """What the response cache keys on besides the model and the request: the base URL by
+    """What the response cache keys on besides the model and the request: the base URLs by
     default; a served local model's file, so a new port does not lose the cache."""
+    replicas: tuple[str, ...] = ()
+    """Further base URLs serving the same model (data-parallel replicas), after `base_url`."""
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        return (self.base_url, *self.replicas) if self.base_url else ()
 
     @property
     def cache_scope(self) -> str:
+        """The sorted set of base URLs, so no replica and no order changes the key; one URL
+        is spelled as the SDK spells it, as older caches have it."""
         if self.scope:
             return self.scope
-        return (self.base_url or "").rstrip("/") + "/"  # as the SDK spells it (older caches)
+        urls = self.base_urls or ("",)
+        return " ".join(sorted({url.rstrip("/") + "/" for url in urls}))
+
+    def at(self, base_url: str) -> Endpoint:
+        """This endpoint at one of its URLs, caching under the scope of all of them."""
+        return replace(self, base_url=base_url, replicas=(), scope=self.cache_scope)
 
     def public(self) -> dict[str, Any]:
         """What may be shown or stored: everything but the key."""
-        return {
+        shown = {
             "model": self.model,
             "base_url": self.base_url,
             "api_key": "***" if self.api_key else None,
             "generation": self.generation,
         }
+        if self.replicas:
+            shown["base_urls"] = list(self.base_urls)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,9 @@ class RunConfig:
     stream: bool = False
     ignore_errors: bool = False
     concurrency: int = 32
+    """The ceiling of calls in flight per process; each endpoint's own limit adapts under it."""
+    rate: float | None = None
+    """--llm-rate: at most this many requests per second per model (None: no cap)."""
     report_only: bool = False
     progress_s: float = 10.0
     output: Path = Path("llmeval_results")
@@ -126,7 +145,12 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("--llm-model", "model name to evaluate (enables the benchmark items)", env="LLM_MODEL"),
-    Option("--llm-base-url", "OpenAI-compatible base URL", env="OPENAI_BASE_URL"),
+    Option(
+        "--llm-base-url",
+        "OpenAI-compatible base URL; repeat it for replicas of the same model",
+        kind="list",
+        env="OPENAI_BASE_URL",
+    ),
     Option(
         "--llm-api-key", "API key (default: $OPENAI_API_KEY; never printed)", env="OPENAI_API_KEY"
     ),
@@ -155,7 +179,12 @@ OPTIONS: tuple[Option, ...] = (
         "send X-LLMEval-Sample: DATASET/ID/rREPEAT with each call (to match server logs)",
         kind="bool",
     ),
-    Option("--llm-concurrency", "requests in flight per process", default="32"),
+    Option(
+        "--llm-concurrency",
+        "requests in flight per process at most (shrinks on 429/503, grows back)",
+        default="32",
+    ),
+    Option("--llm-rate", "at most R requests per second per model, per run (0: no cap)"),
     Option("--llm-progress", "seconds between progress lines (0: none)", default="10"),
     Option(
         "--llm-output", "folder for run reports (one sub-folder per run)", default="llmeval_results"
@@ -181,7 +210,11 @@ OPTIONS: tuple[Option, ...] = (
         kind="list",
     ),
     Option("--llm-judge-model", "judge model for SimpleQA-style benchmarks", env="LLM_JUDGE_MODEL"),
-    Option("--llm-judge-base-url", "judge base URL (default: --llm-base-url)"),
+    Option(
+        "--llm-judge-base-url",
+        "judge base URL, repeatable (default: --llm-base-url)",
+        kind="list",
+    ),
     Option(
         "--llm-judge-api-key",
         "judge API key (default: $LLM_JUDGE_API_KEY, then the model's)",
@@ -274,9 +307,16 @@ def _number(value: Any, name: str, kind: Callable[[str], Any], minimum: float | 
     return number
 
 
-def _check_url(value: str | None, dest: str) -> None:
-    if value is None:
-        return
+def _base_urls(value: str | list[str], dest: str) -> tuple[str, ...]:
+    """One URL (the environment) or several (the flag repeated, ini lines), checked, each
+    once, in the order given."""
+    urls = [value] if isinstance(value, str) else value
+    for url in urls:
+        _check_url(url, dest)
+    return tuple(dict.fromkeys(urls))
+
+
+def _check_url(value: str, dest: str) -> None:
     try:
         parts = urllib.parse.urlsplit(value)
         valid = parts.scheme in ("http", "https") and bool(parts.hostname)
@@ -355,18 +395,20 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         opt.dest: (opt.parse or _keep)(read_option(config, opt), opt.flag) for opt in declared
     }
     generation = _generation(raw) | _extra_body(raw["llm_extra_body"])
-    for flag in ("llm_base_url", "llm_judge_base_url"):
-        _check_url(raw[flag], flag)
-    endpoint = Endpoint(raw["llm_model"], raw["llm_base_url"], raw["llm_api_key"], generation)
+    urls = _base_urls(raw["llm_base_url"], "llm_base_url")
+    judge_urls = _base_urls(raw["llm_judge_base_url"], "llm_judge_base_url") or urls
+    first = urls[0] if urls else None
+    endpoint = Endpoint(raw["llm_model"], first, raw["llm_api_key"], generation, replicas=urls[1:])
     judge_generation = {
         "temperature": _number(raw["llm_judge_temperature"], "llm-judge-temperature", float),
         "max_tokens": _number(raw["llm_judge_max_tokens"], "llm-judge-max-tokens", int, 1),
     }
     judge = Endpoint(
         raw["llm_judge_model"],
-        raw["llm_judge_base_url"] or raw["llm_base_url"],
+        judge_urls[0] if judge_urls else None,
         raw["llm_judge_api_key"] or raw["llm_api_key"],
         judge_generation,
+        replicas=judge_urls[1:],
     )
     from .local.server import SERVE_OPTIONS, serve_settings
 
@@ -383,6 +425,7 @@ def build_run_config(config: pytest.Config, declared: tuple[Option, ...] = ()) -
         stream=bool(raw["llm_stream"]),
         ignore_errors=bool(raw["llm_ignore_errors"]),
         concurrency=_concurrency(config, raw, serve),
+        rate=_number(raw["llm_rate"], "llm-rate", float, 0.0) or None,
         report_only=bool(raw["llm_report_only"]),
         progress_s=_number(raw["llm_progress"], "llm-progress", float, 0.0),
         output=Path(raw["llm_output"]),

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from .benchmarks import REGISTRY, Benchmark
-from .config import RunConfig, add_options, build_run_config
+from .config import Endpoint, RunConfig, add_options, build_run_config
 from .lookahead import SAMPLE_ARG, LookAhead, sample_key
 from .reporting.baseline import RunError, read_run
 from .reporting.compare import MaxDrop, parse_max_drop
@@ -98,10 +98,12 @@ def pytest_configure(config: pytest.Config) -> None:
     run = build_run_config(config, REGISTRY.options())
     if _is_worker(config) and ENDPOINTS_KEY in config.workerinput:
         served = config.workerinput[ENDPOINTS_KEY]
+        workers = config.workerinput.get("workercount", 1)
         run = replace(
             run,
-            endpoint=replace(run.endpoint, **served["endpoint"]),
-            judge=replace(run.judge, **served["judge"]),
+            endpoint=_settled(run.endpoint, served["endpoint"]),
+            judge=_settled(run.judge, served["judge"]),
+            rate=run.rate / workers if run.rate else None,  # --llm-rate is the run's
         )
     config.stash[RUN_CONFIG] = run
     if not run.active:
@@ -131,6 +133,10 @@ def pytest_configure(config: pytest.Config) -> None:
         except RunError as error:
             raise pytest.UsageError(f"--llm-baseline {error}") from None
         _start_controller(config, run, thresholds, Gates(baseline, max_drops))
+
+
+def _settled(endpoint: Endpoint, served: dict[str, Any]) -> Endpoint:
+    return replace(endpoint, **{**served, "replicas": tuple(served["replicas"])})
 
 
 def _check_inputs(run: RunConfig) -> None:
@@ -200,18 +206,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from .services import start_services
 
         controller = config.stash[CONTROLLER]
-        run = config.stash[RUN_CONFIG] = start_services(config, run, controller.run_dir)
-        controller.settle(run)
+        run, left_out = start_services(config, run, controller.run_dir)
+        config.stash[RUN_CONFIG] = run
+        controller.settle(run, left_out)
     if not _is_xdist_controller(config):
         config.stash[RUNTIME] = Runtime(run, config.stash[BENCHMARKS])
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """xdist: workers use the endpoints the controller settled on (e.g. a served model)."""
+    """xdist: workers use the endpoints the controller settled on (a served model, the base
+    URLs that answered)."""
     run = node.config.stash[RUN_CONFIG]
     node.workerinput[ENDPOINTS_KEY] = {
-        role: {"model": e.model, "base_url": e.base_url, "scope": e.scope}
+        role: {
+            "model": e.model,
+            "base_url": e.base_url,
+            "replicas": list(e.replicas),
+            "scope": e.scope,
+        }
         for role, e in (("endpoint", run.endpoint), ("judge", run.judge))
     }
 
@@ -351,15 +364,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Hand this process's data sources to the controller (xdist: through workeroutput)."""
+    """Hand this process's data sources and endpoint figures to the controller (xdist:
+    through workeroutput)."""
     config = session.config
     runtime = config.stash.get(RUNTIME, None)
     if runtime is None:
         return
     if _is_worker(config):
         config.workeroutput["llmeval_sources"] = runtime.sources
+        config.workeroutput["llmeval_endpoints"] = runtime.endpoint_stats()
     elif CONTROLLER in config.stash:
         config.stash[CONTROLLER].sources.update(runtime.sources)
+        config.stash[CONTROLLER].add_endpoint_stats(runtime.endpoint_stats())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

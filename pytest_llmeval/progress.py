@@ -1,5 +1,6 @@
 """A progress line for long runs: samples done as they finish (not in test order), calls in
-flight, tokens per second and the time left, every few seconds on the terminal."""
+flight (and the limit the endpoints allow, when 429s cut it), tokens per second and the time
+left, every few seconds on the terminal."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class Progress:
     done: int = 0
     in_flight: int = 0
     completion_tokens: int = 0
+    limit: Callable[[], int | None] | None = None
+    """Calls the model's endpoints allow in flight now, when 429/503s cut it below
+    --llm-concurrency (None: at the ceiling)."""
     started: float = field(default_factory=time.monotonic)
 
     def line(self) -> str:
@@ -23,8 +27,10 @@ class Progress:
         rate = self.completion_tokens / elapsed
         left = self.total - self.done
         eta = f"{_duration(elapsed / self.done * left)}" if self.done else "?"
+        allowed = self.limit() if self.limit is not None else None
+        limit = f" (limit {allowed})" if allowed is not None else ""
         return (
-            f"llmeval: {self.done}/{self.total} samples done, {self.in_flight} in flight, "
+            f"llmeval: {self.done}/{self.total} samples done, {self.in_flight} in flight{limit}, "
             f"{rate:.1f} tokens/s out, {_duration(elapsed)} elapsed, ETA {eta}"
         )
 

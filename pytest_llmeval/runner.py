@@ -24,6 +24,7 @@ from .redact import Redactor
 
 if TYPE_CHECKING:
     from .client import ModelClient
+    from .endpoints import Router
 
 
 class InputProblem(Exception):
@@ -114,7 +115,7 @@ class Runtime:
         self.sources: dict[str, dict[str, Any]] = {}
         self._engine: Engine | None = None
         self._prefetcher: Prefetcher | None = None
-        self._clients: dict[str, ModelClient] = {}
+        self._routers: dict[str, Router] = {}
         self._cache: ResponseCache | None = None
         self.redactor = Redactor([config.endpoint.api_key, config.judge.api_key])
         self.progress = Progress()
@@ -176,20 +177,28 @@ class Runtime:
 
     # -- services ----------------------------------------------------------------------------
     def client(self, role: str) -> ModelClient:
-        from .client import ModelClient  # the HTTP stack only when a call is to be made
+        from .endpoints import router_for  # the HTTP stack only when a call is to be made
 
-        if role not in self._clients:
+        if role not in self._routers:
             endpoint: Endpoint = self.config.endpoint if role == "model" else self.config.judge
             if self._cache is None and self.config.cache_path is not None:
                 self._cache = ResponseCache(self.config.cache_path)
-            self._clients[role] = ModelClient(
+            self._routers[role] = router = router_for(
                 endpoint,
                 timeout=self.config.timeout,
                 retries=self.config.retries,
                 stream=self.config.stream,
                 cache=self._cache,
+                ceiling=self.config.concurrency,
+                rate=self.config.rate,
             )
-        return self._clients[role]
+            if role == "model":
+                self.progress.limit = router.limit
+        return self._routers[role].client
+
+    def endpoint_stats(self) -> dict[str, list[dict[str, Any]]]:
+        """Per role, each base URL's calls, errors, throttles and latencies in this process."""
+        return {role: router.stats() for role, router in self._routers.items()}
 
     @property
     def prefetcher(self) -> Prefetcher[SampleRun]:
@@ -261,7 +270,7 @@ class Runtime:
 
     def close(self) -> None:
         if self._engine is not None:
-            self._engine.close([client.aclose for client in self._clients.values()])
+            self._engine.close([router.aclose for router in self._routers.values()])
         if self._cache is not None:
             self._cache.close()
 

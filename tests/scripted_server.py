@@ -152,6 +152,11 @@ class ScriptedServer:
         self.host, self.port = host, port
         self.api_key = api_key
         self.requests: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+        """The path of every request, in order (probes of /models among the chat calls)."""
+        self.in_flight = 0
+        self.arrivals: list[int] = []
+        """Chat requests being answered as each one arrived (itself included)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -196,6 +201,7 @@ class ScriptedServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         assert self._thread is not None
         self._thread.join(timeout=5)
+        self._loop = None  # stopped once: a second stop() is a no-op
 
     def __enter__(self) -> ScriptedServer:
         return self.start()
@@ -229,6 +235,7 @@ class ScriptedServer:
         headers: dict[str, str],
         body: bytes,
     ) -> bool:
+        self.paths.append(path)
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
             self._send_json(
                 writer,
@@ -246,6 +253,16 @@ class ScriptedServer:
             return True
         request = json.loads(body)
         self.requests.append(request)
+        self.in_flight += 1
+        self.arrivals.append(self.in_flight)
+        try:
+            return await self._answer(writer, request, headers)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(
+        self, writer: asyncio.StreamWriter, request: dict[str, Any], headers: dict[str, str]
+    ) -> bool:
         reply = self.handler({**request, "__headers__": headers})
         if reply.delay:
             await asyncio.sleep(reply.delay)
@@ -317,6 +334,42 @@ def constant_handler(text: str, delay: float = 0.0) -> Handler:
     return lambda request: reply
 
 
+class TokenBucket:
+    """A rate-limited server's handler: `rate` requests per second in bursts of `burst`,
+    each answered by `answer` after `delay` seconds (or the answer's own delay, if longer);
+    over the rate, 429 with Retry-After (the seconds to the next token) after `refuse_s` (a
+    proxy's time to answer). `refused` says, in the order of the server's `arrivals`, which
+    requests it turned away."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        delay: float,
+        answer: Handler,
+        refuse_s: float = 0.02,
+    ) -> None:
+        self.rate, self.burst, self.delay, self.refuse_s = rate, burst, delay, refuse_s
+        self.answer = answer
+        self.tokens = float(burst)
+        self.last = time.monotonic()
+        self.refused: list[bool] = []
+
+    def __call__(self, request: dict[str, Any]) -> Reply:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            self.refused.append(True)
+            headers = {"Retry-After": f"{(1 - self.tokens) / self.rate:.3f}"}
+            return Reply(status=429, error="rate limited", headers=headers, delay=self.refuse_s)
+        self.tokens -= 1
+        self.refused.append(False)
+        reply = self.answer(request)
+        reply.delay = max(reply.delay, self.delay)
+        return reply
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description="scripted OpenAI-compatible server (constant answer)"
@@ -324,8 +377,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--text", default="\\boxed{0}")
+    parser.add_argument("--rate", type=float, help="a token bucket: requests per second")
+    parser.add_argument("--burst", type=int, default=1, help="the token bucket's size")
     args = parser.parse_args()
-    server = ScriptedServer(constant_handler(args.text, args.delay), port=args.port).start()
+    handler = constant_handler(args.text, args.delay)
+    if args.rate:
+        handler = TokenBucket(args.rate, args.burst, args.delay, lambda _: Reply(text=args.text))
+    server = ScriptedServer(handler, port=args.port).start()
     print(server.base_url, flush=True)
     try:
         threading.Event().wait()

@@ -23,10 +23,11 @@ from .baseline import Comparison, FinishedRun, compare_runs
 from .compare import MaxDrop
 from .files import SamplesFile, run_dir_path, write_reports
 from .gate import Threshold, ThresholdCheck, check_thresholds, error_counts
-from .rows import build_rows, usage_summary
-from .table import format_table, usage_lines
+from .rows import build_rows, endpoint_summary, usage_summary
+from .table import endpoint_lines, format_table, usage_lines
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from ..benchmarks.base import Benchmark
@@ -113,10 +114,19 @@ class Controller:
         self.partial: dict[str, dict[str, dict[str, int]]] = {}
         self.viewer: Path | None = None
         self.viewer_problem: str | None = None
+        self.endpoints: dict[str, list[dict[str, Any]]] = {}
+        """Per role, each process's figures per base URL (merged in `endpoint_summary`)."""
+        self.left_out: list[str] = []
 
-    def settle(self, run_config: RunConfig) -> None:
-        """The endpoints as served and probed at session start (what report.json records)."""
+    def settle(self, run_config: RunConfig, left_out: Sequence[str] = ()) -> None:
+        """The endpoints as served and probed at session start (what report.json records),
+        and why any base URL was left out."""
         self.run_config = run_config
+        self.left_out = list(left_out)
+
+    def add_endpoint_stats(self, stats: dict[str, list[dict[str, Any]]]) -> None:
+        for role, lanes in stats.items():
+            self.endpoints.setdefault(role, []).extend(lanes)
 
     # -- reports arriving --------------------------------------------------------------------
     @pytest.hookimpl
@@ -143,7 +153,9 @@ class Controller:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        self.sources.update(getattr(node, "workeroutput", {}).get("llmeval_sources", {}))
+        output = getattr(node, "workeroutput", {})
+        self.sources.update(output.get("llmeval_sources", {}))
+        self.add_endpoint_stats(output.get("llmeval_endpoints", {}))
 
     # -- the end -----------------------------------------------------------------------------
     @pytest.hookimpl
@@ -244,6 +256,8 @@ class Controller:
             "plugin_version": plugin_version(),
             "datasets": self.sources,
             "usage": usage_summary(self.records),
+            "endpoints": endpoint_summary(self.endpoints),
+            "endpoints_left_out": self.left_out,
             "limit": self.run_config.limit,
             "shard": self.run_config.shard.to_dict() if self.run_config.shard else None,
             "repeats": self.run_config.repeats,
@@ -291,6 +305,8 @@ class Controller:
         for line in partial_lines(self.partial):
             terminalreporter.write_line(line, yellow=True, bold=True)
         for line in usage_lines(usage_summary(self.records)):
+            write(line)
+        for line in endpoint_lines(endpoint_summary(self.endpoints)):
             write(line)
         write(f"wall time {time.time() - self.started:.1f}s; reports in {self.run_dir}")
         for line in self.notices():

@@ -116,6 +116,42 @@ def usage_summary(records: Sequence[SampleRecord]) -> dict[str, dict[str, Any]]:
     return summary
 
 
+def endpoint_summary(
+    parts: dict[str, list[dict[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Per role (model, judge), per base URL, over every process that called it: attempts
+    sent, failed (of them throttled by 429/503), cool-downs, latency p50/p95 of the answered
+    ones, and the calls in flight allowed at the end (the processes' limits summed)."""
+    summary: dict[str, list[dict[str, Any]]] = {}
+    for role, lanes in parts.items():
+        merged: dict[str, dict[str, Any]] = {}
+        for lane in lanes:
+            into = merged.setdefault(
+                lane["url"],
+                {
+                    "url": lane["url"],
+                    "calls": 0,
+                    "errors": 0,
+                    "throttled": 0,
+                    "rests": 0,
+                    "concurrency": 0,
+                    "latencies": [],
+                },
+            )
+            for name in ("calls", "errors", "throttled", "rests", "concurrency"):
+                into[name] += lane[name]
+            into["latencies"] += lane["latencies"]
+        summary[role] = [
+            {
+                **{k: v for k, v in lane.items() if k != "latencies"},
+                "latency_p50_s": _quantile(sorted(lane["latencies"]), 0.50),
+                "latency_p95_s": _quantile(sorted(lane["latencies"]), 0.95),
+            }
+            for lane in merged.values()
+        ]
+    return summary
+
+
 def _quantile(values: list[float], q: float) -> float | None:
     if not values:
         return None

@@ -118,6 +118,24 @@ def usage_lines(summary: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def endpoint_lines(summary: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """One line per base URL that was called: its share of the traffic and how it served."""
+    lines = []
+    for role, lanes in summary.items():
+        for lane in lanes:
+            if not lane["calls"]:
+                continue
+            p50 = "-" if lane["latency_p50_s"] is None else f"{lane['latency_p50_s']}s"
+            p95 = "-" if lane["latency_p95_s"] is None else f"{lane['latency_p95_s']}s"
+            rests = f", {lane['rests']} cool-downs" if lane["rests"] else ""
+            lines.append(
+                f"{role} endpoint {lane['url']}: {lane['calls']} calls, {lane['errors']} errors "
+                f"({lane['throttled']} throttled){rests}; latency p50 {p50} p95 {p95}; "
+                f"concurrency {lane['concurrency']} at the end"
+            )
+    return lines
+
+
 def table_html(rows: Sequence[Row]) -> str:
     """The same table for the top of the pytest-html page, with each score's 95% interval
     (and how it was computed) in a column of its own."""
