@@ -97,6 +97,7 @@ class MathBenchmark(PassAtK):
     """A problem whose final answer math-verify compares with the gold answer."""
 
     metrics = ("AveragePass@1",)
+    score_ahead = True  # check_answer is thread-safe: checks run beside the calls, per core
     prompt: ClassVar[str] = BOXED_PROMPT
     """The user message; ``{question}`` is the problem (braces doubled, as for str.format)."""
     question_fields: ClassVar[tuple[str, ...]] = ("question", "problem", "Problem")
