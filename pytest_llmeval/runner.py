@@ -7,8 +7,11 @@ its SampleRecord. It knows nothing of pytest: the plugin asks, the runtime answe
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,18 +62,29 @@ class SampleRun:
     error_kind: str | None = None
     failed_attempts: int = 0  # requests of the call that failed for good (not in outcome)
     _verdict: Verdict | None = field(default=None, repr=False)
+    _crash: Exception | None = field(default=None, repr=False)
 
     @property
     def verdict(self) -> Verdict:
-        """Scored on first use, in the test body, so a scorer that crashes fails its test."""
+        """Scored on first use (or ahead, by `score_ahead`); a scorer that crashes raises here,
+        in the test body, so it fails its test."""
         if self._verdict is None:
             if self.error is not None:
                 self._verdict = Verdict(
                     False, f"error: {self.error}", self.benchmark.unscored_metrics(self.sample)
                 )
+            elif self._crash is not None:
+                raise self._crash
             else:
                 self._verdict = self.benchmark.verdict(self.sample, self.outcome)
         return self._verdict
+
+    def score_ahead(self) -> None:
+        """Score now, off the test body; a crash is kept for the test body to raise."""
+        try:
+            self.verdict  # noqa: B018 - computed for its side effect
+        except Exception as error:
+            self._crash = error
 
     def fail(self, message: str, kind: str) -> None:
         """Record an error found after the calls (a scorer that crashed, say)."""
@@ -117,6 +131,7 @@ class Runtime:
         self._prefetcher: Prefetcher | None = None
         self._routers: dict[str, Router] = {}
         self._cache: ResponseCache | None = None
+        self._scorers: ThreadPoolExecutor | None = None
         self.redactor = Redactor([config.endpoint.api_key, config.judge.api_key])
         self.progress = Progress()
         self._streak: tuple[str | None, int] = (None, 0)
@@ -250,12 +265,19 @@ class Runtime:
 
     async def finish_sample(self, run: SampleRun) -> SampleRun:
         """The benchmark's work after the calls (running programs), outside the bound on
-        samples in their calls; a harness tool that fails is the sample's error."""
+        samples in their calls; a harness tool that fails is the sample's error. A benchmark
+        that scores ahead (`Benchmark.score_ahead`) is scored here, on a scoring thread, so its
+        checks run beside the calls and each other, and the test body finds the verdict ready."""
         if run.error is None:
             try:
                 await run.benchmark.evaluate(run.sample, run.outcome)
             except HarnessError as error:
                 run.error, run.error_kind = self.redactor.text(str(error)), error.kind
+        if run.error is None and run.benchmark.score_ahead:
+            if self._scorers is None:
+                threads = max(2, os.cpu_count() or 1)
+                self._scorers = ThreadPoolExecutor(threads, thread_name_prefix="llmeval-score")
+            await asyncio.get_running_loop().run_in_executor(self._scorers, run.score_ahead)
         return run
 
     def record(self, run: SampleRun, nodeid: str) -> dict[str, Any]:
@@ -271,6 +293,8 @@ class Runtime:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close([router.aclose for router in self._routers.values()])
+        if self._scorers is not None:
+            self._scorers.shutdown(cancel_futures=True)
         if self._cache is not None:
             self._cache.close()
 

@@ -315,3 +315,26 @@ def test_a_refusal_is_a_wrong_answer_not_an_error(serve, llmeval, monkeypatch):
         ("AIME2025-II", 0),
         ("AIME2025-II", 1),
     ]
+
+
+def test_an_answer_that_hangs_math_verify_is_one_timeout_and_the_rest_are_scored(serve, llmeval):
+    """Scored ahead, beside the calls: the hanging check is killed at its bound, the others
+    (right in part I, wrong in part II) get their verdicts."""
+
+    def choose(subset: str, index: int, gold: str) -> str:
+        if (subset, index) == ("AIME2025-I", 1):
+            return "9^{9^{9^{9^{9}}}}"
+        return gold if subset == "AIME2025-I" else str(int(gold) + 1)
+
+    server = serve(aime_handler(choose))
+    run = llmeval(server.base_url, "--llm-limit=3", "--llm-concurrency=6")
+    run.result.assert_outcomes(passed=2, failed=4)
+    records = {r["sample_id"]: r for r in run.samples()}
+    assert (records["AIME2025-I-1"]["reason"], records["AIME2025-I-1"]["error"]) == (
+        "timeout",
+        None,
+    )
+    assert [records[f"AIME2025-I-{i}"]["passed"] for i in (0, 2)] == [True, True]
+    assert [records[f"AIME2025-II-{i}"]["extracted"] for i in range(3)] == [
+        str(int(ROWS["AIME2025-II"][i]["answer"]) + 1) for i in range(3)
+    ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
@@ -83,3 +86,67 @@ def test_runs_become_records_with_verdicts_errors_and_scorer_crashes(serve):
     assert failed_call.error.startswith("HTTP 400")
     assert (crashed.verdict, crashed.error_kind) == ("error", "scorer")
     assert crashed.error == "scorer crashed: ZeroDivisionError('scorer bug')"
+
+
+class Ahead(Echo):
+    """Scored ahead: its scorer tells on which thread it ran and what it saw meanwhile."""
+
+    name = "runtime_ahead"
+    score_ahead = True
+    server: Any = None
+    partners: ClassVar[dict[str, threading.Event]] = {}
+
+    def score(self, sample: Sample, outcome: Outcome) -> Verdict:
+        if outcome.final.text == "crash":
+            raise ZeroDivisionError("scorer bug")
+        seen = ""
+        if sample.id == "a0":  # slow: until the server has had every other sample's call
+            _wait_for(lambda: len(self.server.requests) == 6)
+            seen = f", {len(self.server.requests)} calls seen"
+        elif sample.id in ("b0", "b1"):  # each waits until the other is being scored too
+            self.partners[sample.id].set()
+            other = self.partners["b1" if sample.id == "b0" else "b0"]
+            seen = ", together" if other.wait(20) else ", alone"
+        reason = f"{threading.current_thread().name.split('_')[0]}{seen}"
+        return Verdict(True, reason, {"AverageAccuracy": 1.0})
+
+
+def _wait_for(condition: Callable[[], bool], guard_s: float = 20.0) -> None:
+    """Until `condition` holds; the guard only keeps a broken run from hanging the test."""
+    deadline = time.monotonic() + guard_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_benchmark_that_scores_ahead_is_scored_beside_the_calls_not_in_the_test(
+    serve, monkeypatch
+):
+    monkeypatch.setitem(REGISTRY._classes, Ahead.name, Ahead)
+    monkeypatch.setattr(Ahead, "partners", {"b0": threading.Event(), "b1": threading.Event()})
+    server = serve(lambda request: Reply(text="crash" if last_user_text(request) == "a2" else "x"))
+    monkeypatch.setattr(Ahead, "server", server)
+    rt = runtime(server.base_url, concurrency=2)
+    try:
+        keys = [(s.id, SampleKey(s, 0)) for s in rt.samples("runtime_ahead")]
+        runs = {i: rt.prefetcher.result(i, key, keys[1:]) if i == "a0" else None for i, key in keys}
+        for i, key in keys[1:]:
+            runs[i] = rt.prefetcher.result(i, key, [])
+        verdicts = {i: runs[i]._verdict for i in runs}  # ready before the test body asks
+        with pytest.raises(ZeroDivisionError, match="scorer bug"):
+            runs["a2"].check()  # a scorer that crashed ahead fails its test body
+        records = {i: SampleRecord.from_dict(rt.record(run, i)) for i, run in runs.items()}
+    finally:
+        rt.close()
+    # the slow scorer of a0 held no slot: all six calls were made while it was scoring
+    assert verdicts["a0"].reason == "llmeval-score, 6 calls seen"
+    assert (verdicts["b0"].reason, verdicts["b1"].reason) == (
+        "llmeval-score, together",
+        "llmeval-score, together",
+    )
+    assert verdicts["a1"].reason == "llmeval-score"
+    assert verdicts["a2"] is None
+    assert (records["a2"].error_kind, records["a2"].error) == (
+        "scorer",
+        "scorer crashed: ZeroDivisionError('scorer bug')",
+    )
+    assert [r.verdict for i, r in records.items() if i != "a2"] == ["passed"] * 5

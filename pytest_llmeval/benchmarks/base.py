@@ -95,6 +95,10 @@ class Benchmark:
     needs_judge: ClassVar[bool] = False
     score_refusals: ClassVar[bool] = False
     """False: a refused request scores 0 with reason "refused" without calling `score`."""
+    score_ahead: ClassVar[bool] = False
+    """True: `score` is safe on any thread, several at once, and the runtime scores each sample
+    as soon as its calls are done, on a scoring thread, beside the next calls (math-verify's
+    checks, say); the test body then finds the verdict ready. False: scored in the test body."""
     data_help: ClassVar[str] = ""
     hub_path: ClassVar[str | None] = None
     hub_split: ClassVar[str] = "test"

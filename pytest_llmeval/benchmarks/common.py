@@ -3,8 +3,9 @@
 `PassAtK` adds the unbiased ``pass@1`` / ``pass@N`` figures to a benchmark's means when it runs
 with ``--llm-repeats N`` (a record counts as correct when it passed). `MathBenchmark` is the
 AIME machinery: one problem per sample, the final answer extracted and compared with
-math-verify in a killable child (`scoring.math.check_answer`), ``AveragePass@1`` over samples
-and repeats. The answer is read from the reply's text only: the client keeps reasoning
+math-verify (`scoring.math.check_answer`: a killable child per core, or its fast path for a
+boxed integer), scored ahead beside the calls, ``AveragePass@1`` over samples and repeats.
+The answer is read from the reply's text only: the client keeps reasoning
 (``reasoning_content``, a leading ``<think>`` block) apart, so a number in the reasoning never
 counts as the answer.
 """
@@ -97,6 +98,7 @@ class MathBenchmark(PassAtK):
     """A problem whose final answer math-verify compares with the gold answer."""
 
     metrics = ("AveragePass@1",)
+    score_ahead = True  # check_answer is thread-safe: checks run beside the calls, per core
     prompt: ClassVar[str] = BOXED_PROMPT
     """The user message; ``{question}`` is the problem (braces doubled, as for str.format)."""
     question_fields: ClassVar[tuple[str, ...]] = ("question", "problem", "Problem")
