@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # path): BENCH_TREE=/other/checkout times that code with these scripts, for before/after.
 TREE = Path(os.environ.get("BENCH_TREE", ROOT)).resolve()
 PYTHON = sys.executable
+# Timed runs read compiled bytecode as an installed package does (PYTHONDONTWRITEBYTECODE would
+# recompile every module at each start-up); the cache lives under /tmp, never in a checkout.
+PYCACHE = Path(tempfile.gettempdir()) / "llmeval-bench-pycache"
 
 
 @contextmanager
@@ -71,7 +74,9 @@ class Measured:
 def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
     """Run `command`; wall time, the test loop's own time (if the suite marks it), peak RSS."""
     marker = Path(tempfile.mkstemp(suffix=".json")[1])
-    full_env = {**os.environ, "PYTHONPATH": str(TREE), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(TREE), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    full_env |= env or {}
     full_env["LLMEVAL_BENCH_MARKER"] = str(marker)
     started = time.perf_counter()
     process = subprocess.Popen(
