@@ -44,13 +44,9 @@ def test_samples_jsonl_under_two_workers_equals_the_single_process_one(serve, ll
     assert without_timing(records) == without_timing(single.samples())
     heavy = [r for r in records if r["response"]["reasoning"] == "a long thought"]
     assert len(heavy) == 32 and all(r["messages"] for r in heavy)
-    assert sorted(p.name for p in spread.run_dir.iterdir()) == [
-        "report.csv",
-        "report.html",
-        "report.json",
-        "samples.jsonl",
-        "viewer.html",
-    ]  # the workers' part files were absorbed
+    names = {p.name for p in spread.run_dir.iterdir()}
+    assert {"report.json", "samples.jsonl", "viewer.html"} <= names
+    assert ".parts" not in names  # the workers' part files were absorbed
     wire = [json.loads(line) for line in (pytester.path / "wire.jsonl").read_text().splitlines()]
     assert len(wire) == 60
     assert all(r["messages"] == [] and r["response"] == {} for r in wire)  # summaries only
