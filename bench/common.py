@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The checkout whose code the timed runs import (`python -m pytest` puts its cwd first on the
+# path): BENCH_TREE=/other/checkout times that code with these scripts, for before/after.
+TREE = Path(os.environ.get("BENCH_TREE", ROOT)).resolve()
 PYTHON = sys.executable
+# Timed runs read compiled bytecode as an installed package does (PYTHONDONTWRITEBYTECODE would
+# recompile every module at each start-up); the cache lives under /tmp, never in a checkout.
+PYCACHE = Path(tempfile.gettempdir()) / "llmeval-bench-pycache"
 
 
 @contextmanager
@@ -68,10 +74,13 @@ class Measured:
 def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
     """Run `command`; wall time, the test loop's own time (if the suite marks it), peak RSS."""
     marker = Path(tempfile.mkstemp(suffix=".json")[1])
-    full_env = {**os.environ, **(env or {}), "LLMEVAL_BENCH_MARKER": str(marker)}
+    full_env = {**os.environ, "PYTHONPATH": str(TREE), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    full_env |= env or {}
+    full_env["LLMEVAL_BENCH_MARKER"] = str(marker)
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=TREE, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = 0
     done = threading.Event()

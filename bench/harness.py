@@ -1,19 +1,22 @@
 """How much the harness adds to the model server's own latency, and how well it keeps calls
 in flight. Prints numbers; asserts nothing.
 
-    python bench/harness.py [--samples 2000] [--latency 0.2]
+    python bench/harness.py [--samples 2000] [--latency 0.2] [--big]
+    BENCH_TREE=/other/checkout python bench/harness.py     # time that checkout's code
 
-Each configuration runs three times and keeps its fastest test loop. Per configuration: wall
-time of the whole pytest run and of its test loop, efficiency = (N × latency / concurrency) /
-test-loop wall, and the peak RSS of the process tree. Then the overhead per sample at zero
-latency, next to plain pytest's own cost per item.
+Each configuration runs three times and keeps its fastest whole run. Per configuration: wall
+time of the whole pytest run (interpreter start-up, collection and reports included) and of its
+test loop; ideal = N × latency / concurrency; efficiency of the whole run = ideal / wall, of the
+test loop = ideal / loop; the peak RSS of the process tree. `--big` adds concurrency 512
+(N = 10,000, 1.0 s latency). Then the cost per sample at zero latency, next to plain pytest's
+own cost per item.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from common import PYTHON, measure, scripted_server, table
+from common import PYTHON, TREE, measure, scripted_server, table
 
 SUITE = "bench/suite/test_echo.py"
 REPEATS = 3
@@ -30,7 +33,7 @@ def run_echo(url: str, samples: int, concurrency: int, workers: int, *extra: str
     for result in runs:
         if result.returncode != 0:
             raise SystemExit(f"run failed ({result.returncode}):\n{result.stdout[-3000:]}")
-    return min(runs, key=lambda run: run.run_phase_s)  # the machine's noise only adds time
+    return min(runs, key=lambda run: run.wall_s)  # the machine's noise only adds time
 
 
 def failure_summary(url: str) -> list[list[object]]:
@@ -50,12 +53,28 @@ def failure_summary(url: str) -> list[list[object]]:
     return rows
 
 
+def cell(url: str, label: str, n: int, latency: float, concurrency: int, workers: int) -> list:
+    result = run_echo(url, n, concurrency, workers)
+    ideal = n * latency / (concurrency * max(workers, 1))
+    return [
+        label, f"{result.wall_s:.2f}", f"{result.run_phase_s:.2f}", f"{ideal:.2f}",
+        f"{ideal / result.wall_s:.3f}", f"{ideal / result.run_phase_s:.3f}",
+        f"{result.peak_rss_mb:.0f}",
+    ]  # fmt: skip
+
+
+HEADERS = ["configuration", "wall s", "test loop s", "ideal s", "efficiency (whole run)",
+           "efficiency (test loop)", "peak RSS MB"]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--big", action="store_true", help="also 512 (N=10,000, 1.0 s)")
     args = parser.parse_args()
     n, latency = args.samples, args.latency
+    print(f"timing the code of {TREE}")
 
     rows = []
     with scripted_server("--text", "ok", "--delay", str(latency)) as url:
@@ -65,16 +84,14 @@ def main() -> None:
             ("-n 2 × 16 (32 total)", 16, 2),
             ("-n 2 × 64 (128 total)", 64, 2),
         ):
-            total = concurrency * max(workers, 1)
-            result = run_echo(url, n, concurrency, workers)
-            ideal = n * latency / total
-            rows.append([
-                label, f"{result.wall_s:.2f}", f"{result.run_phase_s:.2f}", f"{ideal:.2f}",
-                f"{ideal / result.run_phase_s:.3f}", f"{result.peak_rss_mb:.0f}",
-            ])  # fmt: skip
+            rows.append(cell(url, label, n, latency, concurrency, workers))
     print(f"N={n} samples, server latency {latency}s\n")
-    headers = ["configuration", "wall s", "test loop s", "ideal s", "efficiency", "peak RSS MB"]
-    print(table(headers, rows))
+    print(table(HEADERS, rows))
+    if args.big:
+        with scripted_server("--text", "ok", "--delay", "1.0") as url:
+            big = [cell(url, "in-process 512", 10_000, 1.0, 512, 0)]
+        print("\nN=10000 samples, server latency 1.0s\n")
+        print(table(HEADERS, big))
 
     with scripted_server("--text", "ok") as url:
         echo = run_echo(url, n, 32, 0)
@@ -101,6 +118,7 @@ def main() -> None:
     per_sample = echo.run_phase_s / n * 1000
     per_item = plain.run_phase_s / n * 1000 if plain.run_phase_s else float("nan")
     print(f"\nzero latency, N={n}, in-process 32:")
+    print(f"  whole run {echo.wall_s / n * 1000:.3f} ms per sample (start-up included)")
     print(
         f"  test loop {echo.run_phase_s:.2f}s = {per_sample:.3f} ms per sample "
         f"(plain pytest item: {per_item:.3f} ms; "

@@ -5,6 +5,12 @@ with the answer text kept apart from any reasoning text. Failures that a retry c
 5xx, timeouts, dropped connections, malformed bodies) are retried with exponential backoff and
 full jitter, honouring ``Retry-After``; other 4xx errors are the caller's mistake and are raised
 at once as ServiceError.
+
+The request goes out through aiohttp and the answer is parsed with ``json`` straight into our
+Response: the openai SDK's request building and typed parsing cost more per call than the whole
+rest of the harness, and importing it most of a second. The SDK stays the vocabulary of
+failures (its exception classes, built the way it builds them) and is imported on the first
+failure only.
 """
 
 from __future__ import annotations
@@ -13,14 +19,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import json
 import random
 import re
 import time
 from dataclasses import asdict
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+import aiohttp
 
 from .cache import ResponseCache, request_key
 from .config import Endpoint
@@ -34,6 +41,14 @@ RETRYABLE_STATUS = {408, 409, 429}
 REFUSAL_MARKERS = ("data_inspection_failed", "content_filter", "content management policy")
 THINK_BLOCK = re.compile(r"^\s*<think>(.*?)</think>\s*", re.DOTALL)
 MAX_BACKOFF_S = 30.0
+USER_AGENT = "pytest-llmeval"
+
+
+def _sdk() -> ModuleType:
+    """The openai package, for its exception classes: imported when the first call fails."""
+    import openai
+
+    return openai
 
 
 def split_reasoning(text: str, reasoning: str = "") -> tuple[str, str]:
@@ -76,6 +91,7 @@ def backoff_delay(attempt: int, error: Exception, base: float = 0.5) -> float:
 
 
 def _describe(error: Exception) -> tuple[str, int | None]:
+    openai = _sdk()
     status = getattr(error, "status_code", None)
     if isinstance(error, openai.APIStatusError):
         body = error.body
@@ -109,13 +125,13 @@ def _is_timeout(error: BaseException) -> bool:
 
 
 def _is_retryable(error: Exception) -> bool:
-    if isinstance(error, openai.APIStatusError):
+    if isinstance(error, _sdk().APIStatusError):
         return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
     return True  # timeouts, connection errors, malformed bodies
 
 
 def _is_refusal(error: Exception) -> bool:
-    return isinstance(error, openai.BadRequestError) and any(
+    return isinstance(error, _sdk().BadRequestError) and any(
         marker in str(error.body or error.message).lower() for marker in REFUSAL_MARKERS
     )
 
@@ -139,13 +155,16 @@ class ModelClient:
         self.retries = retries
         self.stream = stream
         self.cache = cache
-        self._openai = openai.AsyncOpenAI(
-            api_key=endpoint.api_key or "EMPTY",
-            base_url=endpoint.base_url,
-            timeout=timeout,
-            max_retries=0,  # retries are ours: counted, jittered and reported
-            http_client=_http_client(timeout),
-        )
+        self.timeout = timeout
+        base = (endpoint.base_url or "https://api.openai.com/v1").rstrip("/")
+        self._url = f"{base}/chat/completions"
+        self._headers = {
+            "Authorization": f"Bearer {endpoint.api_key or 'EMPTY'}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        self._session: aiohttp.ClientSession | None = None  # made on the loop that calls
 
     def request_body(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, overrides: dict
@@ -181,11 +200,12 @@ class ModelClient:
     async def _with_retries(
         self, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> Response:
-        options: Any = {"headers": headers} if headers else {}
+        options = {**self._headers, **headers} if headers else self._headers
         route = self.router.route() if self.router is not None else None
         attempt = 0
         while True:
             attempt += 1
+            started = time.perf_counter()
             try:
                 async with route.lane() if route else contextlib.nullcontext(self) as client:
                     started = time.perf_counter()  # the call, not the wait for a lane
@@ -198,7 +218,7 @@ class ModelClient:
                         latency_s=time.perf_counter() - started,
                         attempts=attempt,
                     )
-                if not isinstance(error, (openai.OpenAIError, ValueError)):
+                if not isinstance(error, (_sdk().OpenAIError, ValueError)):
                     raise
                 message, status = _describe(error)
                 if not _is_retryable(error) or attempt > self.retries:
@@ -209,102 +229,179 @@ class ModelClient:
             response.attempts = attempt
             return response
 
-    async def _send(self, body: dict[str, Any], options: Any) -> Response:
-        """POST the body as built: the SDK's typed-parameter transform costs more per call
-        than the whole rest of the harness, and our body is already plain JSON."""
+    async def _send(self, body: dict[str, Any], headers: dict[str, str]) -> Response:
+        """POST the body as built (plain JSON already) and read the answer into a Response;
+        what goes wrong is raised as the SDK would raise it."""
         payload = {"model": self.endpoint.model or "", **body}
-        if not self.stream:
-            completion = await self._openai.post(
-                "/chat/completions", body=payload, cast_to=ChatCompletion, options=options
-            )
-            return _from_completion(completion)
-        payload |= {"stream": True, "stream_options": {"include_usage": True}}
-        stream = await self._openai.post(
-            "/chat/completions",
-            body=payload,
-            cast_to=ChatCompletion,
-            options=options,
-            stream=True,
-            stream_cls=openai.AsyncStream[ChatCompletionChunk],
-        )
-        return await _from_stream(stream)
+        if self.stream:
+            payload |= {"stream": True, "stream_options": {"include_usage": True}}
+        data = json.dumps(payload).encode()  # ASCII: a lone surrogate travels as its escape
+        if self._session is None:
+            self._session = _http_client(self.timeout)
+        try:
+            async with self._session.post(self._url, data=data, headers=headers) as answer:
+                if answer.status >= 400:
+                    raise _status_error(self._url, answer, await answer.read())
+                if self.stream:
+                    return await _from_stream(_events(self._url, answer))
+                return _from_completion(json.loads(await answer.read()))
+        except TimeoutError as error:
+            raise _sdk().APITimeoutError(request=_request(self._url)) from error
+        except aiohttp.ClientError as error:
+            raise _sdk().APIConnectionError(request=_request(self._url)) from error
 
     async def aclose(self) -> None:
-        await self._openai.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
-def _http_client(timeout: float) -> Any:
-    """aiohttp under the SDK when installed (a third less CPU per call than httpx), else
-    the SDK's default."""
-    try:
-        import aiohttp  # noqa: F401
-    except ImportError:
-        return None
-    if not hasattr(openai, "DefaultAioHttpClient"):  # openai < 1.9x
-        return None
-    limits = type(openai.DEFAULT_CONNECTION_LIMITS)(
-        max_connections=1000,
-        max_keepalive_connections=1000,  # reuse, never reconnect
+def _http_client(timeout: float) -> aiohttp.ClientSession:
+    """One pooled session per client: connections kept alive and reused, never a reconnect
+    per call; `timeout` bounds the connect and each wait for bytes (as httpx's does), not a
+    long stream as a whole."""
+    connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=60, ttl_dns_cache=None)
+    bounds = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
+    # read_bufsize: one event line of a stream may be long (a whole reply in one chunk)
+    return aiohttp.ClientSession(connector=connector, timeout=bounds, read_bufsize=1 << 20)
+
+
+def _request(url: str) -> Any:
+    """The SDK's exceptions carry its HTTP library's request (httpx2 for this openai)."""
+    import httpx2
+
+    return httpx2.Request("POST", url)
+
+
+def _status_error(url: str, answer: aiohttp.ClientResponse, raw: bytes) -> Exception:
+    """The SDK's exception for a 4xx/5xx answer, with its message, body and headers, as its
+    client makes it."""
+    import httpx2
+
+    openai = _sdk()
+    response = httpx2.Response(
+        answer.status,
+        headers=list(answer.raw_headers),
+        content=raw,
+        request=_request(url),
     )
-    return openai.DefaultAioHttpClient(timeout=timeout, limits=limits)
+    message = f"Error code: {answer.status}"
+    text = raw.decode("utf-8", "replace").strip()
+    body: Any = text
+    try:
+        body = json.loads(text)
+    except ValueError:
+        pass
+    else:
+        detail = body.get("error", body) if isinstance(body, dict) else None
+        said = detail.get("message") if isinstance(detail, dict) else None
+        if isinstance(said, str) and said:
+            message += f" - {said}"
+    data = body.get("error", body) if isinstance(body, dict) else body
+    kind = _STATUS_ERRORS.get(answer.status)
+    if kind is None:
+        kind = "InternalServerError" if answer.status >= 500 else "APIStatusError"
+    return getattr(openai, kind)(message, response=response, body=data)
 
 
-def _reasoning_of(message: Any) -> str:
-    return getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None) or ""
+_STATUS_ERRORS = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    409: "ConflictError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+}
+
+
+async def _events(url: str, answer: aiohttp.ClientResponse) -> Any:
+    """The JSON of each server-sent event up to ``[DONE]``; an event that carries an error
+    is raised as the SDK raises it."""
+    lines: list[str] = []
+    async for raw in answer.content:
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if line.startswith("data:"):
+            lines.append(line[5:].removeprefix(" "))
+            continue
+        if line or not lines:
+            continue  # other fields (event:, id:, comments) or blank lines between events
+        text, lines = "\n".join(lines), []
+        if text.startswith("[DONE]"):
+            await answer.read()  # the rest of the body, so the connection is reused
+            return
+        data = json.loads(text)
+        if isinstance(data, dict) and data.get("error"):
+            error = data["error"]
+            said = error.get("message") if isinstance(error, dict) else None
+            if not said or not isinstance(said, str):
+                said = "An error occurred during streaming"
+            raise _sdk().APIError(said, _request(url), body=error)
+        yield data
+
+
+def _reasoning_of(message: dict[str, Any]) -> str:
+    return message.get("reasoning_content") or message.get("reasoning") or ""
 
 
 def _usage_of(usage: Any) -> Usage:
-    if usage is None:
+    if not isinstance(usage, dict):
         return Usage(calls=1)
-    return Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0, 1)
+    return Usage(usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0, 1)
 
 
 def _from_completion(completion: Any) -> Response:
-    if not getattr(completion, "choices", None):
+    choices = completion.get("choices") if isinstance(completion, dict) else None
+    if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
         raise ValueError("malformed response: no choices")
-    choice = completion.choices[0]
-    message = choice.message
-    text, reasoning = split_reasoning(message.content or "", _reasoning_of(message))
+    choice = choices[0]
+    message = choice.get("message") or {}
+    if not isinstance(message, dict):
+        raise ValueError("malformed response: the choice has no message")
+    text, reasoning = split_reasoning(message.get("content") or "", _reasoning_of(message))
     calls = [
-        ToolCall(call.function.name, call.function.arguments or "", call.id or "")
-        for call in (message.tool_calls or [])
-        if getattr(call, "function", None) is not None
+        ToolCall(function.get("name") or "", function.get("arguments") or "", call.get("id") or "")
+        for call in (message.get("tool_calls") or [])
+        if isinstance(call, dict) and isinstance(function := call.get("function"), dict)
     ]
     return Response(
         text,
         reasoning,
         calls,
-        choice.finish_reason,
-        _usage_of(completion.usage),
-        null_content=message.content is None,
-        listed_tool_calls=message.tool_calls is not None,
+        choice.get("finish_reason"),
+        _usage_of(completion.get("usage")),
+        null_content=message.get("content") is None,
+        listed_tool_calls=message.get("tool_calls") is not None,
     )
 
 
-async def _from_stream(stream: Any) -> Response:
+async def _from_stream(events: Any) -> Response:
     text, reasoning, finish, usage = [], [], None, None
     calls: dict[int, dict[str, str]] = {}
     seen_choice = seen_content = listed = False
-    async for chunk in stream:
-        if chunk.usage is not None:
-            usage = chunk.usage
-        for choice in chunk.choices or []:
+    async for chunk in events:
+        if not isinstance(chunk, dict):
+            continue
+        if chunk.get("usage") is not None:
+            usage = chunk["usage"]
+        for choice in chunk.get("choices") or []:
             seen_choice = True
-            delta = choice.delta
-            if delta is not None:
-                text.append(delta.content or "")
-                seen_content = seen_content or delta.content is not None
-                listed = listed or delta.tool_calls is not None
+            delta = choice.get("delta")
+            if isinstance(delta, dict):
+                text.append(delta.get("content") or "")
+                seen_content = seen_content or delta.get("content") is not None
+                listed = listed or delta.get("tool_calls") is not None
                 reasoning.append(_reasoning_of(delta))
-                for part in delta.tool_calls or []:
+                for part in delta.get("tool_calls") or []:
                     call = calls.setdefault(
-                        part.index or 0, {"id": "", "name": "", "arguments": ""}
+                        part.get("index") or 0, {"id": "", "name": "", "arguments": ""}
                     )
-                    call["id"] = part.id or call["id"]
-                    if part.function is not None:
-                        call["name"] += part.function.name or ""
-                        call["arguments"] += part.function.arguments or ""
-            finish = choice.finish_reason or finish
+                    call["id"] = part.get("id") or call["id"]
+                    function = part.get("function")
+                    if isinstance(function, dict):
+                        call["name"] += function.get("name") or ""
+                        call["arguments"] += function.get("arguments") or ""
+            finish = choice.get("finish_reason") or finish
     if not seen_choice:  # e.g. a JSON error body or garbage instead of events: retry it
         raise ValueError("malformed response: stream had no choices")
     if finish is None:  # cut off: not an answer, whatever text came before

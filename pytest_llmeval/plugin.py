@@ -19,6 +19,7 @@ import pytest
 from .benchmarks import REGISTRY, Benchmark
 from .config import Endpoint, RunConfig, add_options, build_run_config
 from .lookahead import SAMPLE_ARG, LookAhead, sample_key
+from .records import SampleRecord
 from .reporting.baseline import RunError, read_run
 from .reporting.compare import MaxDrop, parse_max_drop
 from .reporting.controller import Controller, Gates, run_dir_path
@@ -33,7 +34,9 @@ LOOKAHEAD = pytest.StashKey[LookAhead]()
 CONTROLLER = pytest.StashKey[Controller]()
 SAMPLE_RUN = pytest.StashKey[SampleRun]()
 PROGRESS = pytest.StashKey[Any]()
+PART_FILE = pytest.StashKey[Any]()
 ENDPOINTS_KEY = "llmeval_endpoints"
+PARTS_KEY = "llmeval_parts"
 USAGE_PREFIX = "pytest-llmeval: "
 
 
@@ -227,6 +230,12 @@ def pytest_configure_node(node: Any) -> None:
         }
         for role, e in (("endpoint", run.endpoint), ("judge", run.judge))
     }
+    controller = node.config.stash.get(CONTROLLER, None)
+    spec = getattr(getattr(node, "gateway", None), "spec", None)
+    if controller is not None and getattr(spec, "popen", False) and not getattr(spec, "via", None):
+        from .reporting.files import PARTS  # same machine: the worker writes its own records
+
+        node.workerinput[PARTS_KEY] = str(controller.run_dir / PARTS)
 
 
 # -- collection ------------------------------------------------------------------------------
@@ -359,11 +368,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
         del item.stash[SAMPLE_RUN]  # items live to the end; their conversations need not
         report.llm_record = record = item.config.stash[RUNTIME].record(run, item.nodeid)
+        part = _part_file(item.config)
+        if part is not None:  # the full record to our own file, its summary on the wire
+            part.append(record)
+            report.llm_record = SampleRecord.from_dict(record).summary().to_dict()
+            report.llm_record_written = True
         if item.config.option.xmlpath:  # on the teardown report, which pytest's XML reads
             from .reporting.junit import sample_properties
 
             item.user_properties.extend(sample_properties(record))
     return report
+
+
+def _part_file(config: pytest.Config) -> Any:
+    """A local xdist worker's part file of samples.jsonl (None elsewhere), opened on first use."""
+    if PART_FILE not in config.stash:
+        folder = getattr(config, "workerinput", {}).get(PARTS_KEY)
+        part = None
+        if folder is not None:
+            from pathlib import Path
+
+            from .reporting.files import SamplesFile
+
+            part = SamplesFile(Path(folder) / f"samples.{config.workerinput['workerid']}.jsonl")
+        config.stash[PART_FILE] = part
+    return config.stash[PART_FILE]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -377,6 +406,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _is_worker(config):
         config.workeroutput["llmeval_sources"] = runtime.sources
         config.workeroutput["llmeval_endpoints"] = runtime.endpoint_stats()
+        part = config.stash.get(PART_FILE, None)
+        if part is not None:
+            part.close()
     elif CONTROLLER in config.stash:
         config.stash[CONTROLLER].sources.update(runtime.sources)
         config.stash[CONTROLLER].add_endpoint_stats(runtime.endpoint_stats())

@@ -1,18 +1,20 @@
 """In-process concurrency: the calls of upcoming items start before their tests run.
 
-Tests run one after another on pytest's main thread; their model calls run on one private
-asyncio loop on a daemon thread. When an item asks for its outcome, the prefetcher makes sure
-the next items' calls are already in flight (a window of twice the concurrency, so a slow item
-never leaves the slots idle), then waits for this item's own. One thread and a coroutine per
-call keep hundreds of calls in flight for a few kilobytes each; xdist workers each do the same
-on the items their queue holds.
+Tests run one after another on pytest's thread; their model calls are coroutines on one
+private asyncio loop that runs on that same thread whenever a test waits for its outcome (and
+for one turn when the outcome is already there). No second thread: a loop on a thread of its
+own fights pytest for the GIL, and every hand-over (a wake-up, a send) then waits out the
+interpreter's switch interval, milliseconds per call. Replies that arrive while pytest works
+wait in the kernel's buffers for the next turn, a fraction of a millisecond later. When an item
+asks for its outcome, the prefetcher makes sure the next items' calls are in flight (a window
+of twice the concurrency, so a slow item never leaves the slots idle), then runs the loop until
+this item's own is done. A coroutine per call keeps hundreds of calls in flight for a few
+kilobytes each; xdist workers each do the same on the items their queue holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Generic, TypeVar
 
@@ -20,37 +22,35 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+async def _turn() -> None:
+    await asyncio.sleep(0)
+
+
 class Engine:
-    """An asyncio loop on a daemon thread that runs coroutines for synchronous callers."""
+    """An asyncio loop that runs on the caller's thread while the caller waits."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="llmeval-engine", daemon=True
-        )
-        self._thread.start()
 
-    def submit_many(
-        self, coros: list[Coroutine[Any, Any, T]]
-    ) -> list[concurrent.futures.Future[T]]:
-        """Start several coroutines with one wake-up of the loop thread (a syscall each saved)."""
-        futures: list[concurrent.futures.Future[T]] = [concurrent.futures.Future() for _ in coros]
+    def submit_many(self, coros: list[Coroutine[Any, Any, T]]) -> list[asyncio.Task[T]]:
+        """Start several coroutines; they run from the next wait on."""
+        return [self.loop.create_task(coro) for coro in coros]
 
-        def start() -> None:
-            for coro, future in zip(coros, futures):
-                self.loop.create_task(coro).add_done_callback(
-                    lambda task, future=future: _settle(future, task)
-                )
-
-        self.loop.call_soon_threadsafe(start)
-        return futures
+    def until(self, task: asyncio.Task[Any], timeout: float | None = None) -> bool:
+        """Run the loop until `task` is done or `timeout` seconds have passed (one turn at
+        least, so calls just submitted go out); whether it is done."""
+        if task.done():
+            self.loop.run_until_complete(_turn())
+        else:
+            self.loop.run_until_complete(asyncio.wait([task], timeout=timeout))
+        return task.done()
 
     def wait(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run one coroutine on the loop and block until it is done."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        """Run one coroutine on the loop (and whatever else is in flight) until it is done."""
+        return self.loop.run_until_complete(coro)
 
     def close(self, finalizers: Iterable[Callable[[], Coroutine[Any, Any, Any]]] = ()) -> None:
-        """Cancel what is still pending, run async finalizers, stop the thread."""
+        """Cancel what is still pending, run async finalizers, close the loop."""
 
         async def shutdown() -> None:
             current = asyncio.current_task()
@@ -61,20 +61,10 @@ class Engine:
             for finalizer in finalizers:
                 await finalizer()
 
-        if self.loop.is_running():
-            self.wait(shutdown())
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=10)
-        self.loop.close()
-
-
-def _settle(future: concurrent.futures.Future[T], task: asyncio.Task[T]) -> None:
-    if task.cancelled():
-        future.cancel()
-    elif task.exception() is not None:
-        future.set_exception(task.exception())
-    else:
-        future.set_result(task.result())
+        if not self.loop.is_closed():
+            self.loop.run_until_complete(shutdown())
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
 
 
 class Prefetcher(Generic[R]):
@@ -92,7 +82,7 @@ class Prefetcher(Generic[R]):
         self._finish = finish
         self._slots: asyncio.Semaphore | None = None
         self._concurrency = concurrency
-        self._futures: dict[str, concurrent.futures.Future[R]] = {}
+        self._futures: dict[str, asyncio.Task[R]] = {}
 
     async def _bounded(self, key: Any) -> R:
         """`start` holds one of the `concurrency` slots; `finish` (work after the calls, such
@@ -124,12 +114,10 @@ class Prefetcher(Generic[R]):
         if fresh:
             started = self._engine.submit_many([self._bounded(k) for _, k in fresh])
             self._futures.update(zip((i for i, _ in fresh), started))
-        future = self._futures[nodeid]
+        task = self._futures[nodeid]
         try:
-            while True:
-                try:
-                    return future.result(timeout=every if waiting else None)
-                except concurrent.futures.TimeoutError:
-                    waiting()  # type: ignore[misc]
+            while not self._engine.until(task, every if waiting else None):
+                waiting()  # type: ignore[misc]
+            return task.result()
         finally:
             self._futures.pop(nodeid, None)

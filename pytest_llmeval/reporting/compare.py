@@ -32,8 +32,6 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from scipy import stats as sps
-
 from ..scoring.stats import Z_POWER80, Smooth, standard_error, t_interval, t_quantile
 
 OVERALL = "OVERALL"
@@ -421,6 +419,8 @@ def mcnemar_p(worse: int, better: int) -> float:
     flips = worse + better
     if flips == 0:
         return 1.0
+    from scipy import stats as sps  # at the end of a run only: a second of start-up
+
     return min(1.0, float(sps.binomtest(min(worse, better), flips, 0.5).pvalue))
 
 
@@ -675,6 +675,8 @@ def _paired_t_p(delta: float, se: float | None, df: float | None) -> float | Non
         return None
     if se == 0:
         return 1.0 if delta == 0 else 0.0
+    from scipy import stats as sps
+
     return float(2 * sps.t.sf(abs(delta / se), df))
 
 

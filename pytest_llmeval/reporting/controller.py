@@ -2,7 +2,10 @@
 
 In a plain run that is the only process; under xdist it is the controller, which runs no test
 and receives each worker's reports (with their `llm_record`) through pytest_runtest_logreport.
-Records are appended to samples.jsonl as they arrive, so an interrupted run keeps them.
+Records are appended to samples.jsonl as they arrive, so an interrupted run keeps them. Workers
+on this machine write their full records to part files themselves and send only the summary
+(the controller of two workers would otherwise spend more on the traffic than they on the
+tests); the part files join samples.jsonl at the end.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ..config import RunConfig, mask_secrets
 from ..records import Row, SampleRecord, plain
 from .baseline import Comparison, FinishedRun, compare_runs
 from .compare import MaxDrop
-from .files import SamplesFile, run_dir_path, write_reports
+from .files import PARTS, SamplesFile, run_dir_path, write_reports
 from .gate import Threshold, ThresholdCheck, check_thresholds, error_counts
 from .rows import build_rows, endpoint_summary, usage_summary
 from .table import endpoint_lines, format_table, usage_lines
@@ -132,7 +135,9 @@ class Controller:
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "llm_record", None)
-        if data is not None:
+        if data is not None and getattr(report, "llm_record_written", False):
+            self.records.append(SampleRecord.from_dict(data))  # a local worker's summary
+        elif data is not None:
             self._samples.append(data)
             # The full record now lives in samples.jsonl; the table needs only the figures, and
             # pytest keeps every report until the end (conversations can be megabytes).
@@ -160,7 +165,7 @@ class Controller:
     # -- the end -----------------------------------------------------------------------------
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self._samples.close()
+        self._samples.absorb(self.run_dir / PARTS)
         model = self.run_config.endpoint.model or "model"
         self.rows = build_rows(model, self.records, self.benchmarks)
         if self.gates.baseline is not None and self.records:

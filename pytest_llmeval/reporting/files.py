@@ -78,6 +78,11 @@ def json_text(data: Any, indent: int | None = None) -> str:
     return text
 
 
+PARTS = ".parts"
+"""The run folder's subfolder where local xdist workers write their records (one file each),
+which the controller appends to samples.jsonl at the end: only a summary travels per item."""
+
+
 class SamplesFile:
     """samples.jsonl, appended to as each record arrives, so an interrupted run keeps them."""
 
@@ -91,6 +96,25 @@ class SamplesFile:
             self._handle = self.path.open("a", encoding="utf-8")
         self._handle.write(json_text(record) + "\n")
         self._handle.flush()
+
+    def absorb(self, folder: Path) -> int:
+        """Append the part files in `folder` (xdist workers write their records there) and
+        remove them; how many records they held."""
+        count = 0
+        parts = sorted(folder.glob("samples.*.jsonl")) if folder.is_dir() else []
+        for part in parts:
+            text = part.read_text(encoding="utf-8")
+            if text:
+                if self._handle is None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._handle = self.path.open("a", encoding="utf-8")
+                self._handle.write(text if text.endswith("\n") else text + "\n")
+                count += text.count("\n") + (not text.endswith("\n"))
+            part.unlink()
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        self.close()
+        return count
 
     def touch(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

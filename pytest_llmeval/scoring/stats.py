@@ -42,11 +42,12 @@ import functools
 import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-
-import numpy as np
-from scipy import stats as sps
+from typing import TYPE_CHECKING
 
 from .passk import pass_at_k  # numpy-free, for the benchmarks; re-exported here
+
+if TYPE_CHECKING:  # numpy and scipy are imported where they are used: a second of start-up
+    import numpy as np
 
 Z95 = 1.959964  # two-sided 95%
 Z_POWER80 = 0.841621  # 80% power
@@ -142,6 +143,8 @@ def t_quantile(q: float, df: float | None) -> float:
 
 @functools.lru_cache(maxsize=4096)
 def _t_ppf(q: float, df: float) -> float:
+    from scipy import stats as sps
+
     return float(sps.t.ppf(q, df))
 
 
@@ -411,6 +414,8 @@ def bootstrap_estimate(
         raise ValueError(f"a bootstrap needs at least {BOOTSTRAP_RESAMPLES} resamples")
     if n < 1:
         raise ValueError("no samples")
+    import numpy as np
+
     value = float(statistic(np.arange(n)))
     rng = np.random.default_rng(seed)
     if clusters is None:
