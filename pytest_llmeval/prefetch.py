@@ -26,6 +26,20 @@ async def _turn() -> None:
     await asyncio.sleep(0)
 
 
+def _run_nested(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
+    """`loop.run_until_complete(coro)`, also inside a test whose thread already runs a loop of
+    its own (Playwright's sync API, say): that loop is set aside meanwhile. Its callbacks wait:
+    this is a synchronous call inside one of them."""
+    outer = asyncio._get_running_loop()
+    if outer is None:
+        return loop.run_until_complete(coro)
+    asyncio._set_running_loop(None)
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        asyncio._set_running_loop(outer)
+
+
 class Engine:
     """An asyncio loop that runs on the caller's thread while the caller waits."""
 
@@ -40,14 +54,14 @@ class Engine:
         """Run the loop until `task` is done or `timeout` seconds have passed (one turn at
         least, so calls just submitted go out); whether it is done."""
         if task.done():
-            self.loop.run_until_complete(_turn())
+            _run_nested(self.loop, _turn())
         else:
-            self.loop.run_until_complete(asyncio.wait([task], timeout=timeout))
+            _run_nested(self.loop, asyncio.wait([task], timeout=timeout))
         return task.done()
 
     def wait(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run one coroutine on the loop (and whatever else is in flight) until it is done."""
-        return self.loop.run_until_complete(coro)
+        return _run_nested(self.loop, coro)
 
     def close(self, finalizers: Iterable[Callable[[], Coroutine[Any, Any, Any]]] = ()) -> None:
         """Cancel what is still pending, run async finalizers, close the loop."""
@@ -62,8 +76,8 @@ class Engine:
                 await finalizer()
 
         if not self.loop.is_closed():
-            self.loop.run_until_complete(shutdown())
-            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            _run_nested(self.loop, shutdown())
+            _run_nested(self.loop, self.loop.shutdown_asyncgens())
             self.loop.close()
 
 

@@ -123,3 +123,20 @@ def test_work_after_the_calls_holds_no_slot():
     finally:
         engine.close()
     assert program_running.is_set() and work.started == [0, 1]
+
+
+def test_the_engine_runs_inside_a_thread_that_already_runs_a_loop():
+    """A test body under Playwright's sync API (or any running loop) still gets its outcome,
+    and the outer loop is its own again afterwards."""
+    engine = Engine()
+
+    async def outer() -> tuple[int, bool]:
+        mine = asyncio.get_running_loop()
+        value = engine.wait(asyncio.sleep(0, result=42))  # synchronous, inside a callback
+        await asyncio.sleep(0)
+        return value, asyncio.get_running_loop() is mine
+
+    try:
+        assert asyncio.run(outer()) == (42, True)
+    finally:
+        engine.close()

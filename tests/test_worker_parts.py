@@ -12,10 +12,15 @@ WIRE_PROBE = """
 import json
 import pytest
 
+WORKER = []  # workers see their own reports too: count the controller's only
+
+def pytest_configure(config):
+    WORKER.append(hasattr(config, "workerinput"))
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report):
     record = getattr(report, "llm_record", None)
-    if record is not None and report.when == "call":
+    if record is not None and report.when == "call" and not WORKER[-1]:
         with open("wire.jsonl", "a") as handle:
             handle.write(json.dumps(record) + "\\n")
 """
