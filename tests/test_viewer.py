@@ -577,6 +577,10 @@ def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
         for sample_id, r in records.items()
     }
     assert {href: text for text, href in lines} == expected
+    boxes = page.eval_on_selector_all(
+        ".logwrapper", "ws => ws.map(w => getComputedStyle(w).display)"
+    )  # pytest-html's empty log box under each sample's line is not drawn
+    assert boxes == ["none"] * len(records)
     assert sorted(r["sample_id"] for r in records.values() if not r["passed"]) == [
         "AIME2025-I-1",
         "AIME2025-II-1",

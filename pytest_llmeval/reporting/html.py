@@ -40,6 +40,10 @@ def sample_line(record: SampleRecord, viewer_href: str) -> str:
     return f'<div class="llmeval-sample">{" · ".join(parts)}</div>'
 
 
+EMPTY_LOG_HIDDEN = "<style>.logwrapper:not(:has(.log)) { display: none; }</style>"
+"""pytest-html keeps its log box under a row that has no log: an empty grey box per sample."""
+
+
 class HtmlReport:
     """Registered only when pytest-html is active, so its hook names are known."""
 
@@ -73,3 +77,4 @@ class HtmlReport:
         rows = self._rows()
         if rows:
             prefix.append(f"<h2>pytest-llmeval summary</h2>{table_html(rows)}")
+        prefix.append(EMPTY_LOG_HIDDEN)
