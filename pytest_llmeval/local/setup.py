@@ -43,9 +43,14 @@ from pytest_llmeval.local.presets import (
 )
 
 # Measured to work on a 2-core CPU-only machine with only the package registries reachable:
-# LLAMA_USE_PREBUILT_UI=OFF keeps the build from downloading web assets.
+# LLAMA_USE_PREBUILT_UI=OFF keeps the build from downloading web assets. BUILD_FLAGS sets the
+# optimisation per part of llama.cpp (why: in that file); -O1 is the default it starts from.
+BUILD_FLAGS = Path(__file__).with_name("build_flags.cmake")
 CMAKE_FLAGS = (
     "-DCMAKE_BUILD_TYPE=Release",
+    "-DCMAKE_C_FLAGS_RELEASE=-O1 -DNDEBUG",
+    "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG",
+    f"-DCMAKE_PROJECT_INCLUDE={BUILD_FLAGS}",
     "-DGGML_NATIVE=ON",
     "-DBUILD_SHARED_LIBS=OFF",
     "-DLLAMA_BUILD_TESTS=OFF",
