@@ -20,6 +20,7 @@ echo "set-up: python packages (pip; a minute or two the first time)"
 # PYTHONWARNINGS: setuptools' banner about editable installs, not ours to act on
 PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[bfcl,dev]"
 .venv/bin/python -m pip install -q --no-deps bfcl-eval==2025.8.6.2
+.venv/bin/python -m pip install -q ninja  # builds llama-server faster than make
 .venv/bin/python -m pip install -q --no-deps ./examples/llmeval-exact-match  # the example benchmark pack (tested installed)
 echo "set-up: llama-server and the local model (built and fetched once, then cached)"
 .venv/bin/python -m pytest_llmeval.local.setup

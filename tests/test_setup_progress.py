@@ -25,3 +25,14 @@ def test_a_failing_step_is_one_line_naming_its_last_output(tmp_path):
     with log_path.open("w") as log, pytest.raises(SetupError) as raised:
         run_logged(["sh", "-c", "echo 'error: no compiler'; exit 3"], log, log_path, "cmake build")
     assert str(raised.value) == f"cmake build failed (exit 3): error: no compiler [log: {log_path}]"
+
+
+def test_ninja_progress_is_read_as_a_percentage(tmp_path, capsys):
+    log_path = tmp_path / "build.log"
+    script = 'for i in 1 20 21 42 104 208; do echo "[$i/208] Building CXX object x$i.o"; done'
+    with log_path.open("w") as log:
+        run_logged(["sh", "-c", script], log, log_path, "cmake build")
+    shown = [
+        line.split(":")[1].split("%")[0].strip() for line in capsys.readouterr().out.splitlines()
+    ]
+    assert shown == ["0", "10", "20", "50", "100"]
