@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import scipy.stats  # noqa: F401  loaded once: see below
 
 from tests.scripted_server import Reply, ScriptedServer
 
 pytest_plugins = ["pytester"]
+# scipy is imported above so that numpy is loaded before any in-process pytester run: a run
+# that imported it first would drop it from sys.modules, and numpy cannot be loaded twice.
 
 DATA = Path(__file__).parent / "data"
 AIME_DATA = DATA / "aime25"

@@ -581,6 +581,11 @@ def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
         ".logwrapper", "ws => ws.map(w => getComputedStyle(w).display)"
     )  # pytest-html's empty log box under each sample's line is not drawn
     assert boxes == ["none"] * len(records)
+    # no media in the run: the row template makes no <img> or <video> (pytest-html#684)
+    assert page.locator("#results-table img, #results-table video").count() == 0
+    failed_row = page.locator("tbody.results-table-row.failed").first
+    failed_row.locator(".col-result").click()  # pytest-html's toggle still works
+    assert "hidden" in failed_row.locator(".extras-row").get_attribute("class")
     assert sorted(r["sample_id"] for r in records.values() if not r["passed"]) == [
         "AIME2025-I-1",
         "AIME2025-II-1",
@@ -589,6 +594,34 @@ def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
     page.goto(wrong)
     page.wait_for_selector('.sample[data-key="aime25/AIME2025-II-1/r0"]')
     assert records["AIME2025-II-1"]["reason"] in page.inner_text(".detailpane")
+
+
+PIXEL = (  # a 1x1 PNG
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def test_report_html_keeps_its_media_viewer_when_a_test_attaches_an_image(
+    page, serve, llmeval, pytester
+):
+    pytester.makepyfile(
+        test_picture=f"""
+        from pytest_html import extras as html_extras
+
+        def test_with_a_picture(extras):
+            extras.append(html_extras.png("{PIXEL}", name="pixel"))
+        """
+    )
+    server = serve(aime_handler(lambda subset, index, gold: gold))
+    run = llmeval(server.base_url, "--llm-limit=1")
+    page.goto((run.run_dir / "report.html").as_uri())
+    page.wait_for_selector(".llmeval-sample", state="attached")
+    picture = page.locator("tbody.results-table-row", has_text="test_with_a_picture")
+    image = picture.locator(".media img")
+    assert image.get_attribute("src").endswith(".png")
+    image.evaluate("img => img.decode()")  # the picture loads: the media viewer is whole
+    assert image.evaluate("img => img.naturalWidth") == 1
+    assert page.locator(".llmeval-sample").count() == 2
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
