@@ -75,8 +75,8 @@ class HtmlReport:
 
     @pytest.hookimpl(tryfirst=True)  # before pytest-html reads the report's extras
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        extras = getattr(report, "extras", None) or []
-        self._media |= any(extra.get("format_type") in ("image", "video") for extra in extras)
+        attached = [e for name in ("extras", "extra") for e in getattr(report, name, None) or []]
+        self._media |= any(e.get("format_type") in ("image", "video") for e in attached)
         data = getattr(report, "llm_record", None)
         if data is not None:
             from pytest_html import extras
