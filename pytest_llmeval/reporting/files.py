@@ -90,31 +90,29 @@ class SamplesFile:
         self.path = path
         self._handle: IO[str] | None = None
 
-    def append(self, record: dict[str, Any]) -> None:
+    def _writer(self) -> IO[str]:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        self._handle.write(json_text(record) + "\n")
-        self._handle.flush()
+        return self._handle
 
-    def absorb(self, folder: Path) -> int:
-        """Append the part files in `folder` (xdist workers write their records there) and
-        remove them; how many records they held."""
-        count = 0
-        parts = sorted(folder.glob("samples.*.jsonl")) if folder.is_dir() else []
-        for part in parts:
-            text = part.read_text(encoding="utf-8")
-            if text:
-                if self._handle is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._handle = self.path.open("a", encoding="utf-8")
-                self._handle.write(text if text.endswith("\n") else text + "\n")
-                count += text.count("\n") + (not text.endswith("\n"))
-            part.unlink()
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
+    def append(self, record: dict[str, Any]) -> None:
+        handle = self._writer()
+        handle.write(json_text(record) + "\n")
+        handle.flush()
+
+    def absorb(self, folder: Path) -> None:
+        """Append the part files in `folder` (xdist workers write their records there), remove
+        them, and close the file."""
+        if folder.is_dir():
+            for part in sorted(folder.glob("samples.*.jsonl")):
+                text = part.read_text(encoding="utf-8")
+                if text:
+                    self._writer().write(text if text.endswith("\n") else text + "\n")
+                part.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
         self.close()
-        return count
 
     def touch(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
