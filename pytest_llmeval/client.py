@@ -285,23 +285,24 @@ def _status_error(url: str, answer: aiohttp.ClientResponse, raw: bytes) -> Excep
         content=raw,
         request=_request(url),
     )
-    message = f"Error code: {answer.status}"
     text = raw.decode("utf-8", "replace").strip()
-    body: Any = text
     try:
-        body = json.loads(text)
+        body: Any = json.loads(text)
     except ValueError:
-        pass
-    else:
-        detail = body.get("error", body) if isinstance(body, dict) else None
-        said = detail.get("message") if isinstance(detail, dict) else None
-        if isinstance(said, str) and said:
-            message += f" - {said}"
+        body = text
     data = body.get("error", body) if isinstance(body, dict) else body
+    said = _message_of(data)
+    message = f"Error code: {answer.status}" + (f" - {said}" if said else "")
     kind = _STATUS_ERRORS.get(answer.status)
     if kind is None:
         kind = "InternalServerError" if answer.status >= 500 else "APIStatusError"
     return getattr(openai, kind)(message, response=response, body=data)
+
+
+def _message_of(error: Any) -> str | None:
+    """An error object's `message`, when it is a string with something in it."""
+    said = error.get("message") if isinstance(error, dict) else None
+    return said if isinstance(said, str) and said else None
 
 
 _STATUS_ERRORS = {
@@ -333,9 +334,7 @@ async def _events(url: str, answer: aiohttp.ClientResponse) -> Any:
         data = json.loads(text)
         if isinstance(data, dict) and data.get("error"):
             error = data["error"]
-            said = error.get("message") if isinstance(error, dict) else None
-            if not said or not isinstance(said, str):
-                said = "An error occurred during streaming"
+            said = _message_of(error) or "An error occurred during streaming"
             raise _sdk().APIError(said, _request(url), body=error)
         yield data
 
