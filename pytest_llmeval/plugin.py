@@ -386,8 +386,6 @@ def _part_file(config: pytest.Config) -> Any:
         folder = getattr(config, "workerinput", {}).get(PARTS_KEY)
         part = None
         if folder is not None:
-            from pathlib import Path
-
             from .reporting.files import SamplesFile
 
             part = SamplesFile(Path(folder) / f"samples.{config.workerinput['workerid']}.jsonl")

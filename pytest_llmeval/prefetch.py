@@ -96,7 +96,7 @@ class Prefetcher(Generic[R]):
         self._finish = finish
         self._slots: asyncio.Semaphore | None = None
         self._concurrency = concurrency
-        self._futures: dict[str, asyncio.Task[R]] = {}
+        self._tasks: dict[str, asyncio.Task[R]] = {}
 
     async def _bounded(self, key: Any) -> R:
         """`start` holds one of the `concurrency` slots; `finish` (work after the calls, such
@@ -122,16 +122,16 @@ class Prefetcher(Generic[R]):
         `upcoming` names items not started yet; the caller keeps it within the window.
         `waiting` is called every `every` seconds while the result is not there yet.
         """
-        fresh = [(i, k) for i, k in upcoming if i not in self._futures]
-        if nodeid not in self._futures:
+        fresh = [(i, k) for i, k in upcoming if i not in self._tasks]
+        if nodeid not in self._tasks:
             fresh.insert(0, (nodeid, key))
         if fresh:
             started = self._engine.submit_many([self._bounded(k) for _, k in fresh])
-            self._futures.update(zip((i for i, _ in fresh), started))
-        task = self._futures[nodeid]
+            self._tasks.update(zip((i for i, _ in fresh), started))
+        task = self._tasks[nodeid]
         try:
             while not self._engine.until(task, every if waiting else None):
                 waiting()  # type: ignore[misc]
             return task.result()
         finally:
-            self._futures.pop(nodeid, None)
+            self._tasks.pop(nodeid, None)
