@@ -363,6 +363,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Attach the sample's record (plain data) to the report that decides its outcome."""
+    if call.excinfo is not None:
+        _keep_raising_frame(call.excinfo)
     report = yield
     run = item.stash.get(SAMPLE_RUN, None)
     if run is not None and (call.when == "call" or (call.when == "setup" and report.failed)):
@@ -378,6 +380,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
             item.user_properties.extend(sample_properties(record))
     return report
+
+
+def _keep_raising_frame(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """A failure without a traceback (`pytrace=False`) is reported as its message and the
+    frame that raised it: pytest still filters its whole traceback, a stat per frame and pass,
+    which cost more than the rest of a wrong answer's item. Keep only what the report shows."""
+    if isinstance(excinfo.value, pytest.fail.Exception) and not excinfo.value.pytrace:
+        traceback = excinfo.traceback
+        for start in range(len(traceback) - 1, -1, -1):
+            if not traceback[start].ishidden(excinfo):
+                excinfo.traceback = traceback[start:]
+                return
 
 
 def _part_file(config: pytest.Config) -> Any:
