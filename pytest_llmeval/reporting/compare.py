@@ -322,10 +322,7 @@ def derived_row(
     se = standard_error([b - a for a, b in zip(u_base, u_new)], clusters)
     df = count - 1 if count > 1 else None
     low, high = t_interval(delta, se, df)
-    unpaired = [0, 0, 0]
-    for (name, part), counts in _unpaired_counts(pairing).items():
-        if name == dataset and subset in (OVERALL, part):
-            unpaired = [t + c for t, c in zip(unpaired, counts)]
+    unpaired = _unpaired_in(pairing, dataset, subset)
     return ComparisonRow(
         dataset,
         metric,
@@ -385,10 +382,7 @@ def per_cluster_row(
     se = standard_error(diffs)
     df = count - 1 if count > 1 else None
     low, high = t_interval(delta, se, df)
-    unpaired = [0, 0, 0]
-    for (name, part), counts in _unpaired_counts(pairing).items():
-        if name == dataset and subset in (OVERALL, part):
-            unpaired = [t + c for t, c in zip(unpaired, counts)]
+    unpaired = _unpaired_in(pairing, dataset, subset)
     return ComparisonRow(
         dataset,
         metric,
@@ -610,6 +604,16 @@ def _unpaired_counts(pairing: Pairing) -> dict[tuple[str, str], list[int]]:
         for ref in refs:
             counts.setdefault((ref.dataset, ref.subset), [0, 0, 0])[position] += 1
     return counts
+
+
+def _unpaired_in(pairing: Pairing, dataset: str, subset: str) -> list[int]:
+    """Samples only in the baseline, only in the new run, unscored: of one subset, or of the
+    whole dataset for OVERALL."""
+    unpaired = [0, 0, 0]
+    for (name, part), counts in _unpaired_counts(pairing).items():
+        if name == dataset and subset in (OVERALL, part):
+            unpaired = [t + c for t, c in zip(unpaired, counts)]
+    return unpaired
 
 
 def _row(
