@@ -20,6 +20,14 @@ SCHEMA_VERSION = 1
 VerdictName = Literal["passed", "failed", "error", "refused"]
 
 
+class SerializedOnce(list):  # type: ignore[type-arg]
+    """A request value that is not changed once made, so the cache key writes its JSON once
+    (`canonical`): a BFCL conversation's tools go with each of its steps, 86% of the text a
+    multi-turn run hashes."""
+
+    canonical: str | None = None
+
+
 @dataclass(frozen=True)
 class Sample:
     """One benchmark question, ready to send."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -10,9 +12,12 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from pytest_llmeval.cache import ResponseCache, request_key
 from pytest_llmeval.client import ModelClient
 from pytest_llmeval.config import Endpoint
+from pytest_llmeval.records import SerializedOnce
 from tests.conftest import aime_oracle, aime_problem, last_user_text
 from tests.scripted_server import Reply
 
@@ -33,6 +38,40 @@ def test_request_key_is_stable_and_covers_every_input():
     }
     assert len(others) == 4
     assert key not in others
+
+
+def _documented_key(base_url: str, model: str, body: dict, salt: str) -> str:
+    """The key as the cache has always written it: one canonical JSON text of everything."""
+    text = json.dumps(
+        {"url": base_url, "model": model, "body": body, "salt": salt},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+    )  # fmt: skip
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+TOOLS = [
+    {"type": "function", "function": {"name": "ls", "parameters": {"type": "object", "b": 1}}},
+    {"function": {"name": "cd", "description": "wechsle \u00fcber \ud83d\ude00 \ud800"}},
+]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messages": [{"role": "user", "content": "hi"}], "tools": TOOLS, "temperature": 0.7},
+        {"tools": TOOLS, "messages": [], "seed": 0, "extra": {"z": [1.5, None], "a": Path("x")}},
+        {"tools": [], "messages": [{"content": "\u00e9\ud800", "role": "user"}]},
+    ],
+)
+def test_a_value_serialized_once_gives_the_key_the_cache_always_wrote(body):
+    documented = _documented_key("http://h/v1/", "m", body, "r3")
+    assert request_key("http://h/v1/", "m", body, "r3") == documented
+    once = SerializedOnce(body["tools"])
+    with_once = {**body, "tools": once}
+    assert request_key("http://h/v1/", "m", with_once, "r3") == documented
+    assert request_key("http://h/v1/", "m", with_once, "r3") == documented  # from its text
+    once.canonical = '["changed"]'  # the text written once is what the next key reads
+    assert request_key("http://h/v1/", "m", with_once, "r3") != documented
 
 
 def test_store_round_trips_and_persists(tmp_path):

@@ -23,7 +23,7 @@ from pytest_llmeval.benchmarks.bfcl_v3.tools import (
     language_preprocess,
     to_openai_tools,
 )
-from pytest_llmeval.records import Response
+from pytest_llmeval.records import Response, SerializedOnce
 
 Call = tuple[str, dict[str, Any]]
 Chat = Callable[[list[dict[str, Any]], list[dict[str, Any]] | None], Awaitable[Response]]
@@ -150,7 +150,7 @@ class _FunctionCalling:
         The official handler appends the language hint to `test_entry["function"]` in place,
         so after a held-out turn the earlier docs carry the hint twice and the new ones once.
         """
-        tools = to_openai_tools(self._docs, self._subset)
+        tools = SerializedOnce(to_openai_tools(self._docs, self._subset))  # sent every step
         self._docs = language_preprocess(self._docs, self._subset)
         return tools
 
