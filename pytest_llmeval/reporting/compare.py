@@ -206,10 +206,7 @@ def compare_rows(pairing: Pairing, *, overall: bool = True) -> list[ComparisonRo
         by_subset: dict[str, list[PairedSample]] = {}
         for paired in pairs:
             by_subset.setdefault(paired.ref.subset, []).append(paired)
-        totals = [0, 0, 0]
-        for (name, _), counts in unpaired.items():
-            if name == dataset:
-                totals = [t + c for t, c in zip(totals, counts)]
+        totals = _unpaired_in(unpaired, dataset, OVERALL)
         for metric in metrics:
             for subset, members in by_subset.items():
                 counts = unpaired.get((dataset, subset), [0, 0, 0])
@@ -322,7 +319,7 @@ def derived_row(
     se = standard_error([b - a for a, b in zip(u_base, u_new)], clusters)
     df = count - 1 if count > 1 else None
     low, high = t_interval(delta, se, df)
-    unpaired = _unpaired_in(pairing, dataset, subset)
+    unpaired = _unpaired_in(_unpaired_counts(pairing), dataset, subset)
     return ComparisonRow(
         dataset,
         metric,
@@ -382,7 +379,7 @@ def per_cluster_row(
     se = standard_error(diffs)
     df = count - 1 if count > 1 else None
     low, high = t_interval(delta, se, df)
-    unpaired = _unpaired_in(pairing, dataset, subset)
+    unpaired = _unpaired_in(_unpaired_counts(pairing), dataset, subset)
     return ComparisonRow(
         dataset,
         metric,
@@ -606,11 +603,13 @@ def _unpaired_counts(pairing: Pairing) -> dict[tuple[str, str], list[int]]:
     return counts
 
 
-def _unpaired_in(pairing: Pairing, dataset: str, subset: str) -> list[int]:
-    """Samples only in the baseline, only in the new run, unscored: of one subset, or of the
-    whole dataset for OVERALL."""
+def _unpaired_in(
+    unpaired_counts: dict[tuple[str, str], list[int]], dataset: str, subset: str
+) -> list[int]:
+    """Samples only in the baseline, only in the new run, unscored (`_unpaired_counts`): of
+    one subset, or of the whole dataset for OVERALL."""
     unpaired = [0, 0, 0]
-    for (name, part), counts in _unpaired_counts(pairing).items():
+    for (name, part), counts in unpaired_counts.items():
         if name == dataset and subset in (OVERALL, part):
             unpaired = [t + c for t, c in zip(unpaired, counts)]
     return unpaired
