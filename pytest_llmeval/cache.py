@@ -29,7 +29,7 @@ def _member(value: Any) -> str:
     if type(value) is not SerializedOnce:
         return _canonical(value)
     if value.canonical is None:
-        value.canonical = _canonical(list(value))
+        value.canonical = _canonical(value)  # the encoder writes a list subclass as a list
     return value.canonical
 
 
