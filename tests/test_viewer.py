@@ -581,6 +581,17 @@ def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
         ".logwrapper", "ws => ws.map(w => getComputedStyle(w).display)"
     )  # pytest-html's empty log box under each sample's line is not drawn
     assert boxes == ["none"] * len(records)
+    # each row is laid out only when it scrolls into view, in columns under the header's
+    row_boxes = "#results-table > tbody.results-table-row"
+    skippable = page.eval_on_selector_all(
+        row_boxes, "bs => bs.map(b => getComputedStyle(b).contentVisibility)"
+    )
+    assert skippable == ["auto"] * len(records)
+    columns = "cs => cs.map(c => [c.getBoundingClientRect().left, c.getBoundingClientRect().width])"
+    header = page.eval_on_selector_all("#results-table thead th", columns)
+    for row in range(len(records)):
+        cells = f"{row_boxes}:nth-of-type({row + 1}) tr.collapsible > td"
+        assert page.eval_on_selector_all(cells, columns) == header
     # no media in the run: the row template makes no <img> or <video> (pytest-html#684)
     assert page.locator("#results-table img, #results-table video").count() == 0
     failed_row = page.locator("tbody.results-table-row.failed").first

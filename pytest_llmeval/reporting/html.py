@@ -46,6 +46,19 @@ def sample_line(record: SampleRecord, viewer_href: str) -> str:
 EMPTY_LOG_HIDDEN = "<style>.logwrapper:not(:has(.log)) { display: none; }</style>"
 """pytest-html keeps its log box under a row that has no log: an empty grey box per sample."""
 
+ROWS_DRAWN_ON_SIGHT = """<style>
+#results-table, #results-table > thead, #results-table > tbody { display: block; }
+#results-table > tbody { content-visibility: auto; contain-intrinsic-size: auto 30px; }
+#results-table tr { display: flex; gap: 2px; margin-bottom: 2px; }
+#results-table th, #results-table td { flex: 0 0 7em; overflow-wrap: anywhere; }
+#results-table th:nth-child(2), #results-table td.col-testId,
+#results-table td.extra, #not-found-message td { flex: 1 1 0; }
+</style>"""
+"""pytest-html's results are one table, which the browser lays out whole, every row of it,
+before the page answers (1.2 s of 3.4 s at 4,441 rows). Drawn as blocks of fixed-width cells,
+each row is a box that `content-visibility` lets the browser skip until it scrolls into view
+(table parts cannot be skipped); the columns and pytest-html's script stay as they are."""
+
 
 ROW_TEMPLATE = re.compile(
     r'(<template id="template_results-table__tbody">(?:(?!</template>).)*?)'
@@ -99,7 +112,7 @@ class HtmlReport:
         rows = self._rows()
         if rows:
             prefix.append(f"<h2>pytest-llmeval summary</h2>{table_html(rows)}")
-        prefix.append(EMPTY_LOG_HIDDEN)
+        prefix.append(EMPTY_LOG_HIDDEN + ROWS_DRAWN_ON_SIGHT)
 
     @pytest.hookimpl
     def pytest_unconfigure(self) -> None:
