@@ -635,12 +635,26 @@ def test_math_api_precision_changes_do_not_leak():
 def test_later_class_wins_on_duplicate_method_names(monkeypatch):
     module = importlib.import_module(multi_turn_exec._SOURCE_PACKAGE + ".ticket_api")
     monkeypatch.setattr(module.TicketAPI, "pwd", lambda self: "ticket pwd", raising=False)
+    monkeypatch.setattr(multi_turn_exec, "_PUBLIC_METHOD_NAMES", {})  # names read per class
     entry = synthetic_entry(("GorillaFileSystem", "TicketAPI"))
     assert Backends.for_entry(entry, long_context=False).execute_source("pwd()") == "ticket pwd"
     entry = synthetic_entry(("TicketAPI", "GorillaFileSystem"))
     assert Backends.for_entry(entry, long_context=False).execute_source("pwd()") == (
         '{"current_working_directory": "/workspace"}'
     )
+
+
+def test_each_class_offers_the_public_methods_of_its_instance():
+    """The method names read once per class are what `inspect.getmembers` finds on every
+    instance (the official name → instance mapping), for the first instance and later ones."""
+    for class_name in CLASS_MODULES:
+        for _ in range(2):
+            backends = Backends.for_entry(synthetic_entry((class_name,)), long_context=False)
+            instance = backends.instances[class_name]
+            members = inspect.getmembers(instance, predicate=inspect.ismethod)
+            expected = {name: method for name, method in members if not name.startswith("_")}
+            assert backends._methods == expected
+            assert all(method.__self__ is instance for method in backends._methods.values())
 
 
 def test_held_out_functions_are_callable_before_announced():
@@ -802,6 +816,10 @@ def test_hostile_model_in_a_conversation_and_in_the_checker(mode, tripwires):
 PLAIN_DATA = (dict, list, set, frozenset, tuple, str, bytes, int, float)
 
 
+MEMO_TABLES = {"_FIRST_COMPILES", "_PUBLIC_METHOD_NAMES"}
+"""Module tables of results made once and shared by later samples."""
+
+
 def module_data(module: Any) -> dict[str, Any]:
     """Deep copies of a module's plain data values (no modules, functions, classes or aliases)."""
     return {
@@ -870,21 +888,29 @@ def test_no_module_data_is_mutated_by_scoring():
         importlib.import_module(f"{multi_turn_exec._SOURCE_PACKAGE}.{name}")
         for name in (*CLASS_MODULES.values(), "long_context")
     ]
-    before = [module_data(module) for module in modules]
-    for category in CATEGORIES:
-        for entry, truth in load_category(category)[:20]:
-            check(entry, oracle_steps(entry, truth), truth)
-            asyncio.run(
-                run_conversation(
-                    entry,
-                    *build_functions(entry, DATA_DIR / "multi_turn_func_doc"),
-                    replay_chat(entry, truth, "fc"),
-                    mode="fc",
-                    long_context=uses_long_context(entry),
+
+    def score(count: int) -> None:
+        for category in CATEGORIES:
+            for entry, truth in load_category(category)[:count]:
+                check(entry, oracle_steps(entry, truth), truth)
+                asyncio.run(
+                    run_conversation(
+                        entry,
+                        *build_functions(entry, DATA_DIR / "multi_turn_func_doc"),
+                        replay_chat(entry, truth, "fc"),
+                        mode="fc",
+                        long_context=uses_long_context(entry),
+                    )
                 )
-            )
+
+    score(1)  # the memo tables hold entries that later samples share
+    before = [module_data(module) for module in modules]
+    score(20)
     after = [module_data(module) for module in modules]
     for module, old, new in zip(modules, before, after):
+        for memo in MEMO_TABLES & old.keys():  # they may grow; what they hold never changes
+            old_memo, new_memo = old.pop(memo), new.pop(memo)
+            assert old_memo and {key: new_memo[key] for key in old_memo} == old_memo, memo
         if module.__name__.endswith(".long_context"):
             # vehicle_control.get_outside_temperature_from_google writes this dict before
             # returning it (official); its old value is never read.

@@ -136,13 +136,32 @@ class _Dialect(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
+_FIRST_COMPILES: dict[tuple[tuple[int, ...], str], tuple[Any, ...]] = {}
+
+
+def _first_compile(
+    functions: list[dict[str, Any]], subset: str
+) -> tuple[SerializedOnce, tuple[dict[str, Any], ...]]:
+    """The tools and hinted docs of a conversation's first step, made once per list of doc
+    objects: 800 conversations share a few class combinations, whose docs are parsed once and
+    never mutated (`_read_json_lines`), so the list's identity is its content. The entry keeps
+    those objects alive, so no id is reused; the shared results are only read."""
+    key = (tuple(map(id, functions)), subset)
+    if key not in _FIRST_COMPILES:
+        tools = SerializedOnce(to_openai_tools(functions, subset))
+        hinted = tuple(language_preprocess(functions, subset))
+        _FIRST_COMPILES[key] = (tuple(functions), tools, hinted)
+    _, tools, hinted = _FIRST_COMPILES[key]
+    return tools, hinted
+
+
 class _FunctionCalling:
     """Native tools (`inference_multi_turn_FC` with the OpenAI-Completions handler)."""
 
     def __init__(self, functions: list[dict[str, Any]], subset: str) -> None:
-        self._docs = list(functions)
         self._subset = subset
-        self.tools = self._compile()
+        self.tools, hinted = _first_compile(functions, subset)
+        self._docs = list(hinted)
 
     def _compile(self) -> list[dict[str, Any]]:
         """Build the tools and keep the docs as the official `_compile_tools` leaves them.

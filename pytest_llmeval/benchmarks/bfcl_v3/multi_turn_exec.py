@@ -221,10 +221,20 @@ def _detach_module_data(class_name: str, instance: Any) -> None:
 
 
 def _public_methods(instance: Any) -> Iterator[tuple[str, Callable[..., Any]]]:
-    """Bound methods without a leading underscore (the official name → instance mapping)."""
-    for name, method in inspect.getmembers(instance, predicate=inspect.ismethod):
-        if not name.startswith("_"):
-            yield name, method
+    """Bound methods without a leading underscore (the official name → instance mapping).
+
+    Their names are read once per class from its first instance: `inspect.getmembers` reads
+    every attribute of the instance, a third of making a sample's backends."""
+    names = _PUBLIC_METHOD_NAMES.get(type(instance))
+    if names is None:
+        members = inspect.getmembers(instance, predicate=inspect.ismethod)
+        names = tuple(name for name, _ in members if not name.startswith("_"))
+        _PUBLIC_METHOD_NAMES[type(instance)] = names
+    for name in names:
+        yield name, getattr(instance, name)
+
+
+_PUBLIC_METHOD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @contextmanager
