@@ -607,6 +607,29 @@ def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
     assert records["AIME2025-II-1"]["reason"] in page.inner_text(".detailpane")
 
 
+def test_report_html_keeps_a_column_a_conftest_adds_under_its_header(
+    page, serve, llmeval, pytester
+):
+    pytester.makeconftest(
+        """
+        def pytest_html_results_table_header(cells):
+            cells.insert(1, "<th>Note</th>")
+
+        def pytest_html_results_table_row(report, cells):
+            cells.insert(1, "<td>a note</td>")
+        """
+    )
+    server = serve(aime_handler(lambda subset, index, gold: gold))
+    run = llmeval(server.base_url, "--llm-limit=2")
+    page.goto((run.run_dir / "report.html").as_uri())
+    page.wait_for_selector("#results-table tbody.results-table-row")
+    columns = "cs => cs.map(c => [c.getBoundingClientRect().left, c.getBoundingClientRect().width])"
+    header = page.eval_on_selector_all("#results-table thead th", columns)
+    assert page.inner_text("#results-table thead th:nth-child(2)") == "Note"
+    for row in page.locator("#results-table > tbody.results-table-row").all():
+        assert row.locator("tr.collapsible > td").evaluate_all(columns) == header
+
+
 PIXEL = (  # a 1x1 PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )

@@ -51,7 +51,7 @@ ROWS_DRAWN_ON_SIGHT = """<style>
 #results-table > tbody { content-visibility: auto; contain-intrinsic-size: auto 30px; }
 #results-table tr { display: flex; gap: 2px; margin-bottom: 2px; }
 #results-table th, #results-table td { flex: 0 0 7em; overflow-wrap: anywhere; }
-#results-table th:nth-child(2), #results-table td.col-testId,
+#results-table th[data-column-type="testId"], #results-table td.col-testId,
 #results-table td.extra, #not-found-message td { flex: 1 1 0; }
 </style>"""
 """pytest-html's results are one table, which the browser lays out whole, every row of it,
