@@ -383,7 +383,7 @@ def build_payload(runs: list[RunData]) -> tuple[str, str]:
         "combos": [[int(i) for i in combo.split(",")] if combo else [] for combo in combos.items],
         "runs": index_runs,
     }
-    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflater = zlib.compressobj(6, zlib.DEFLATED, -15)  # 9: twice the time, 1% smaller
     packed = deflater.compress(body.encode("utf-8")) + deflater.flush()
     return _script_json(index), base64.b64encode(packed).decode("ascii")
 
