@@ -148,11 +148,22 @@ def _first_compile(
     those objects alive, so no id is reused; the shared results are only read."""
     key = (tuple(map(id, functions)), subset)
     if key not in _FIRST_COMPILES:
-        tools = SerializedOnce(to_openai_tools(functions, subset))
-        hinted = tuple(language_preprocess(functions, subset))
-        _FIRST_COMPILES[key] = (tuple(functions), tools, hinted)
+        tools, hinted = _compiled(functions, subset)
+        _FIRST_COMPILES[key] = (tuple(functions), tools, tuple(hinted))
     _, tools, hinted = _FIRST_COMPILES[key]
     return tools, hinted
+
+
+def _compiled(
+    docs: list[dict[str, Any]], subset: str
+) -> tuple[SerializedOnce, list[dict[str, Any]]]:
+    """The tools made from `docs`, and the docs as the official `_compile_tools` leaves them.
+
+    The official handler appends the language hint to `test_entry["function"]` in place,
+    so after a held-out turn the earlier docs carry the hint twice and the new ones once.
+    """
+    tools = SerializedOnce(to_openai_tools(docs, subset))  # sent every step
+    return tools, language_preprocess(docs, subset)
 
 
 class _FunctionCalling:
@@ -164,13 +175,7 @@ class _FunctionCalling:
         self._docs = list(hinted)
 
     def _compile(self) -> list[dict[str, Any]]:
-        """Build the tools and keep the docs as the official `_compile_tools` leaves them.
-
-        The official handler appends the language hint to `test_entry["function"]` in place,
-        so after a held-out turn the earlier docs carry the hint twice and the new ones once.
-        """
-        tools = SerializedOnce(to_openai_tools(self._docs, self._subset))  # sent every step
-        self._docs = language_preprocess(self._docs, self._subset)
+        tools, self._docs = _compiled(self._docs, self._subset)
         return tools
 
     def first_turn(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
