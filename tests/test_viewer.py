@@ -559,6 +559,16 @@ def test_a_sample_link_opens_that_sample_whatever_its_id(page, tmp_path):
         assert page.get_attribute(".sample", "data-key") == f"bfcl_v3/{record['sample_id']}/r0"
 
 
+def assert_cells_under_header(page, rows: int) -> None:
+    """pytest-html's `rows` result rows each draw their cells where the header draws its own."""
+    boxes = "cs => cs.map(c => [c.getBoundingClientRect().left, c.getBoundingClientRect().width])"
+    header = page.eval_on_selector_all("#results-table thead th", boxes)
+    drawn = page.locator("#results-table > tbody.results-table-row").all()
+    assert len(drawn) == rows
+    for row in drawn:
+        assert row.locator("tr.collapsible > td").evaluate_all(boxes) == header
+
+
 def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
     """pytest-html's page: one line per sample, whose link opens that sample in viewer.html."""
     server = serve(aime_handler(lambda subset, index, gold: "999" if index == 1 else gold))
@@ -587,11 +597,7 @@ def test_report_html_links_each_sample_to_the_viewer(page, serve, llmeval):
         row_boxes, "bs => bs.map(b => getComputedStyle(b).contentVisibility)"
     )
     assert skippable == ["auto"] * len(records)
-    columns = "cs => cs.map(c => [c.getBoundingClientRect().left, c.getBoundingClientRect().width])"
-    header = page.eval_on_selector_all("#results-table thead th", columns)
-    for row in range(len(records)):
-        cells = f"{row_boxes}:nth-of-type({row + 1}) tr.collapsible > td"
-        assert page.eval_on_selector_all(cells, columns) == header
+    assert_cells_under_header(page, len(records))
     # no media in the run: the row template makes no <img> or <video> (pytest-html#684)
     assert page.locator("#results-table img, #results-table video").count() == 0
     failed_row = page.locator("tbody.results-table-row.failed").first
@@ -623,11 +629,8 @@ def test_report_html_keeps_a_column_a_conftest_adds_under_its_header(
     run = llmeval(server.base_url, "--llm-limit=2")
     page.goto((run.run_dir / "report.html").as_uri())
     page.wait_for_selector("#results-table tbody.results-table-row")
-    columns = "cs => cs.map(c => [c.getBoundingClientRect().left, c.getBoundingClientRect().width])"
-    header = page.eval_on_selector_all("#results-table thead th", columns)
     assert page.inner_text("#results-table thead th:nth-child(2)") == "Note"
-    for row in page.locator("#results-table > tbody.results-table-row").all():
-        assert row.locator("tr.collapsible > td").evaluate_all(columns) == header
+    assert_cells_under_header(page, len(run.samples()))
 
 
 PIXEL = (  # a 1x1 PNG
