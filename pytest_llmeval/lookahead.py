@@ -3,6 +3,8 @@ item order, so the prefetcher can start their calls before their tests run.
 
 A plain run follows the collection order; an xdist worker peeks at its pending queue (xdist
 keeps the indices it was handed in `torun`, and the one it runs next in `nextitem_index`).
+Under `--dist load` the controller keeps each worker's queue deep enough for that peek
+(`deep_load_scheduling`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,37 @@ class LookAhead:
         start, end = max(position + 1, self._frontier), position + 1 + self._window
         self._frontier = max(self._frontier, end)
         return self._order[start:end]
+
+
+def deep_load_scheduling(config: pytest.Config, log: Any, depth: int) -> Any:
+    """xdist's load scheduling, refilled so that each worker always holds `depth` items.
+
+    Stock `--dist load` stops refilling a worker whose last item took 0.1 s or more, and
+    hands out less as the run goes on: a worker's queue then falls below its look-ahead
+    window and its calls in flight drop to a few. Nothing is ever taken back from a worker
+    (as work stealing does), so no call already in flight is made twice.
+    """
+    from xdist.scheduler import LoadScheduling
+
+    class DeepLoadScheduling(LoadScheduling):
+        def schedule(self) -> None:
+            first = self.collection is None
+            super().schedule()  # a first share of a quarter each, fewer when the run is small
+            if first and self.collection:
+                for node in self.nodes:
+                    self.check_schedule(node)
+
+        def check_schedule(self, node: Any, duration: float = 0) -> None:
+            if node.shutting_down:
+                return
+            if not self.pending:
+                node.shutdown()
+                return
+            missing = depth - len(self.node2pending[node])
+            if missing > 0:
+                self._send_tests(node, missing)
+
+    return DeepLoadScheduling(config, log)
 
 
 def _xdist_queue(config: pytest.Config) -> tuple[Any, Any] | None:

@@ -18,7 +18,7 @@ import pytest
 
 from .benchmarks import REGISTRY, Benchmark
 from .config import Endpoint, RunConfig, add_options, build_run_config
-from .lookahead import SAMPLE_ARG, LookAhead, sample_key
+from .lookahead import SAMPLE_ARG, LookAhead, deep_load_scheduling, sample_key
 from .records import SampleRecord
 from .reporting.baseline import RunError, read_run
 from .reporting.compare import MaxDrop, parse_max_drop
@@ -392,6 +392,16 @@ def _keep_raising_frame(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
             if not traceback[start].ishidden(excinfo):
                 excinfo.traceback = traceback[start:]
                 return
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist load` (what `-n` picks) with every worker's queue at least two look-ahead
+    windows deep, so that its calls in flight stay at --llm-concurrency to the end."""
+    run = config.stash[RUN_CONFIG]
+    if run.active and config.getvalue("dist") == "load":
+        return deep_load_scheduling(config, log, depth=4 * run.concurrency)
+    return None
 
 
 def _part_file(config: pytest.Config) -> Any:
