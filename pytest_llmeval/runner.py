@@ -266,14 +266,14 @@ class Runtime:
     async def finish_sample(self, run: SampleRun) -> SampleRun:
         """The benchmark's work after the calls (running programs), outside the bound on
         samples in their calls; a harness tool that fails is the sample's error. A benchmark
-        that scores ahead (`Benchmark.score_ahead`) is scored here, on a scoring thread, so its
+        that scores ahead (`Benchmark.score_ahead`: a slow check) is scored here, on a scoring thread, so its
         checks run beside the calls and each other, and the test body finds the verdict ready."""
         if run.error is None:
             try:
                 await run.benchmark.evaluate(run.sample, run.outcome)
             except HarnessError as error:
                 run.error, run.error_kind = self.redactor.text(str(error)), error.kind
-        if run.error is None and run.benchmark.score_ahead:
+        if run.error is None and run.benchmark.score_ahead(run.sample, run.outcome):
             if self._scorers is None:
                 threads = max(2, os.cpu_count() or 1)
                 self._scorers = ThreadPoolExecutor(threads, thread_name_prefix="llmeval-score")

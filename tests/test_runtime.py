@@ -92,9 +92,11 @@ class Ahead(Echo):
     """Scored ahead: its scorer tells on which thread it ran and what it saw meanwhile."""
 
     name = "runtime_ahead"
-    score_ahead = True
     server: Any = None
     partners: ClassVar[dict[str, threading.Event]] = {}
+
+    def score_ahead(self, sample: Sample, outcome: Outcome) -> bool:
+        return True
 
     def score(self, sample: Sample, outcome: Outcome) -> Verdict:
         if outcome.final.text == "crash":

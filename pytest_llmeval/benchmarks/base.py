@@ -95,10 +95,6 @@ class Benchmark:
     needs_judge: ClassVar[bool] = False
     score_refusals: ClassVar[bool] = False
     """False: a refused request scores 0 with reason "refused" without calling `score`."""
-    score_ahead: ClassVar[bool] = False
-    """True: `score` is safe on any thread, several at once, and the runtime scores each sample
-    as soon as its calls are done, on a scoring thread, beside the next calls (math-verify's
-    checks, say); the test body then finds the verdict ready. False: scored in the test body."""
     data_help: ClassVar[str] = ""
     hub_path: ClassVar[str | None] = None
     hub_split: ClassVar[str] = "test"
@@ -194,6 +190,14 @@ class Benchmark:
         outside --llm-concurrency's bound on samples in their calls, so a slow program never
         keeps the next samples' calls from starting. Make no calls here. Raise HarnessError
         when a tool of the harness fails (not the model's fault): the sample's error."""
+
+    def score_ahead(self, sample: Sample, outcome: Outcome) -> bool:
+        """True: this sample's `score` is slow and safe on any thread, several at once
+        (math-verify in its child process, say): the runtime scores it as soon as its calls are
+        done, on a scoring thread, beside the next calls, and the test body finds the verdict
+        ready. False (the default, and right for a verdict that costs less than the hop to a
+        thread): scored in the test body."""
+        return False
 
     def score(self, sample: Sample, outcome: Outcome) -> Verdict:
         raise NotImplementedError
