@@ -265,9 +265,9 @@ class Runtime:
 
     async def finish_sample(self, run: SampleRun) -> SampleRun:
         """The benchmark's work after the calls (running programs), outside the bound on
-        samples in their calls; a harness tool that fails is the sample's error. A benchmark
-        that scores ahead (`Benchmark.score_ahead`: a slow check) is scored here, on a scoring thread, so its
-        checks run beside the calls and each other, and the test body finds the verdict ready."""
+        samples in their calls; a harness tool that fails is the sample's error. A sample
+        whose check is slow (`Benchmark.score_ahead`) is scored here, on a scoring thread, so
+        its check runs beside the calls and the others, and the test body finds it ready."""
         if run.error is None:
             try:
                 await run.benchmark.evaluate(run.sample, run.outcome)
