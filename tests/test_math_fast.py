@@ -156,9 +156,7 @@ def test_checks_from_several_threads_each_get_their_verdict_one_hanging():
     [("So $\\boxed{455}$.", False), ("So $\\boxed{45}$.", False), ("So 455.", True),
      ("$\\boxed{\\frac{1}{2}}$", True), ("", True)],
 )  # fmt: skip
-def test_a_math_sample_goes_to_a_scoring_thread_only_when_math_verify_must_check_it(
-    reply, ahead
-):
+def test_a_math_sample_goes_to_a_scoring_thread_only_when_math_verify_must_check_it(reply, ahead):
     """The fast path is scored in the test body: the hop to a thread costs more than it."""
     from pytest_llmeval.benchmarks.aime25 import Aime25
     from pytest_llmeval.records import Outcome, Response, Sample
