@@ -11,7 +11,9 @@ import asyncio
 import gc
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +162,8 @@ class Runtime:
             except DataError as error:
                 raise InputProblem(f"{name}: {error}") from None
             try:
-                loaded = benchmark.load(source)
+                with _without_gc():
+                    loaded = benchmark.load(source)
             except DataError as error:
                 hint = (
                     f" (offline? pass --llm-data {name}=PATH: {benchmark.data_help})"
@@ -297,6 +300,19 @@ class Runtime:
             self._scorers.shutdown(cancel_futures=True)
         if self._cache is not None:
             self._cache.close()
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """A load makes thousands of objects that live to the end: the collections their
+    allocations set off would only walk them again and again (a second of BFCL's load)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _limit(samples: list[Sample], limit: int | None) -> list[Sample]:

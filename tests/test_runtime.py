@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ import pytest
 
 from pytest_llmeval.benchmarks import REGISTRY, Benchmark
 from pytest_llmeval.config import Endpoint, RunConfig
+from pytest_llmeval.data import DataError
 from pytest_llmeval.records import Outcome, Sample, SampleRecord, Verdict
 from pytest_llmeval.runner import Benchmarks, InputProblem, Runtime, SampleKey
 from tests.conftest import last_user_text
@@ -49,6 +51,41 @@ def test_samples_are_limited_per_subset_and_their_source_recorded(serve):
     rt = runtime("http://127.0.0.1:9/v1", limit=2)
     assert [s.id for s in rt.samples("runtime_echo")] == ["a0", "a1", "b0", "b1"]
     assert rt.sources["runtime_echo"]["samples"] == 4
+
+
+class Watched(Echo):
+    """Tells whether the garbage collector was on while it loaded, and can fail to load."""
+
+    name = "runtime_watched"
+    seen: ClassVar[list[bool]] = []
+    fail = False
+
+    def load(self, source: Any) -> list[Sample]:
+        self.seen.append(gc.isenabled())
+        if self.fail:
+            raise DataError("no such file")
+        return super().load(source)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_load_runs_without_the_garbage_collector_which_is_left_as_it_was(
+    monkeypatch, enabled, fail
+):
+    monkeypatch.setitem(REGISTRY._classes, Watched.name, Watched)
+    monkeypatch.setattr(Watched, "seen", [])
+    monkeypatch.setattr(Watched, "fail", fail)
+    rt = runtime("http://127.0.0.1:9/v1")
+    (gc.enable if enabled else gc.disable)()
+    try:
+        if fail:
+            with pytest.raises(InputProblem, match="no such file"):
+                rt.samples(Watched.name)
+        else:
+            assert len(rt.samples(Watched.name)) == 6
+        assert (Watched.seen, gc.isenabled()) == ([False], enabled)
+    finally:
+        gc.enable()
 
 
 def test_an_unknown_benchmark_is_an_input_problem():
