@@ -11,9 +11,7 @@ import asyncio
 import gc
 import os
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +20,7 @@ from .cache import ResponseCache
 from .config import Endpoint, RunConfig
 from .data import DataError, content_hash
 from .errors import HarnessError, JudgeError, ServiceError
+from .gc_pause import without_gc
 from .prefetch import Engine, Prefetcher
 from .progress import Progress
 from .records import Outcome, Sample, SampleRecord, Usage, Verdict, plain, verdict_name
@@ -162,7 +161,7 @@ class Runtime:
             except DataError as error:
                 raise InputProblem(f"{name}: {error}") from None
             try:
-                with _without_gc():
+                with without_gc():
                     loaded = benchmark.load(source)
             except DataError as error:
                 hint = (
@@ -300,19 +299,6 @@ class Runtime:
             self._scorers.shutdown(cancel_futures=True)
         if self._cache is not None:
             self._cache.close()
-
-
-@contextmanager
-def _without_gc() -> Iterator[None]:
-    """A load makes thousands of objects that live to the end: the collections their
-    allocations set off would only walk them again and again (a second of BFCL's load)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _limit(samples: list[Sample], limit: int | None) -> list[Sample]:

@@ -701,3 +701,25 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
         assert done.stdout == ""
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_viewer_reads_and_packs_a_run_with_the_garbage_collector_paused(tmp_path):
+    """Thousands of records are acyclic data: a collection while they are read walks them all
+    again for nothing. None may start while the page is built; the collector is on after."""
+    import gc
+
+    records = [_single("simple", i, i % 3 != 0) for i in range(3000)]
+    folder = write_run(tmp_path / "run", records)
+    started = []
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.callbacks.append(watch)
+    try:
+        write_viewer([folder], tmp_path / "viewer.html")
+    finally:
+        gc.callbacks.remove(watch)
+    assert len(started) <= 1  # the page written, after the pause; without it, over a hundred
+    assert gc.isenabled()

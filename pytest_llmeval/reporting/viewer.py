@@ -32,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..gc_pause import without_gc
 from .rows import table_order
 
 VERDICTS = ("passed", "failed", "error", "refused")
@@ -440,8 +441,9 @@ def write_viewer(run_dirs: list[Path], output: Path) -> Path:
     """
     if not run_dirs:
         raise ViewerInputError("no run folder given")
-    runs = [read_run(Path(folder)) for folder in run_dirs]
-    page = render_html(runs)
+    with without_gc():
+        runs = [read_run(Path(folder)) for folder in run_dirs]
+        page = render_html(runs)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=".viewer-", suffix=".html")
