@@ -7,7 +7,10 @@ in flight. Prints numbers; asserts nothing.
 Each configuration runs three times and keeps its fastest whole run. Per configuration: wall
 time of the whole pytest run (interpreter start-up, collection and reports included) and of its
 test loop; ideal = N × latency / concurrency; efficiency of the whole run = ideal / wall, of the
-test loop = ideal / loop; the peak RSS of the process tree. `--big` adds concurrency 512
+test loop = ideal / loop; the peak RSS of the process tree; and the ceiling: the efficiency of
+a bare aiohttp loop (bench/bare_client.py, no pytest, start-up excluded) making the same calls
+against the same server, which is what this machine and server allow at all (the harness runs
+a process that shares the cores with the server). `--big` adds concurrency 512
 (N = 10,000, 1.0 s latency). Then the cost per sample at zero latency, next to plain pytest's
 own cost per item.
 """
@@ -15,8 +18,9 @@ own cost per item.
 from __future__ import annotations
 
 import argparse
+import subprocess
 
-from common import PYTHON, TREE, measure, scripted_server, table
+from common import PYTHON, ROOT, TREE, measure, scripted_server, table
 
 SUITE = "bench/suite/test_echo.py"
 REPEATS = 3
@@ -53,18 +57,29 @@ def failure_summary(url: str) -> list[list[object]]:
     return rows
 
 
+def bare_wall(url: str, n: int, concurrency: int) -> float:
+    """The fastest of REPEATS bare-client loops (bench/bare_client.py)."""
+    command = [PYTHON, str(ROOT / "bench" / "bare_client.py"), url, str(n), str(concurrency)]
+    return min(
+        float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        for _ in range(REPEATS)
+    )
+
+
 def cell(url: str, label: str, n: int, latency: float, concurrency: int, workers: int) -> list:
     result = run_echo(url, n, concurrency, workers)
-    ideal = n * latency / (concurrency * max(workers, 1))
+    total = concurrency * max(workers, 1)
+    ideal = n * latency / total
+    ceiling = ideal / bare_wall(url, n, total)
     return [
         label, f"{result.wall_s:.2f}", f"{result.run_phase_s:.2f}", f"{ideal:.2f}",
-        f"{ideal / result.wall_s:.3f}", f"{ideal / result.run_phase_s:.3f}",
+        f"{ideal / result.wall_s:.3f}", f"{ideal / result.run_phase_s:.3f}", f"{ceiling:.3f}",
         f"{result.peak_rss_mb:.0f}",
     ]  # fmt: skip
 
 
 HEADERS = ["configuration", "wall s", "test loop s", "ideal s", "efficiency (whole run)",
-           "efficiency (test loop)", "peak RSS MB"]  # fmt: skip
+           "efficiency (test loop)", "ceiling (bare client)", "peak RSS MB"]  # fmt: skip
 
 
 def main() -> None:
