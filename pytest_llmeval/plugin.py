@@ -35,6 +35,7 @@ CONTROLLER = pytest.StashKey[Controller]()
 SAMPLE_RUN = pytest.StashKey[SampleRun]()
 PROGRESS = pytest.StashKey[Any]()
 PART_FILE = pytest.StashKey[Any]()
+GC_THRESHOLDS = pytest.StashKey[tuple[int, int, int]]()
 ENDPOINTS_KEY = "llmeval_endpoints"
 PARTS_KEY = "llmeval_parts"
 USAGE_PREFIX = "pytest-llmeval: "
@@ -323,6 +324,11 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
         # Samples and items live until the end: keep the garbage collector from walking
         # them again at every collection (thousands of items, each with its conversation).
         gc.freeze()
+        # What the run adds lasts too (pytest keeps every report, the controller every
+        # record): a full collection after every 10 middle ones walks it all to free nothing;
+        # after every 100, young garbage still goes at once (a tenth of the run's GC time).
+        young, middle, full = config.stash[GC_THRESHOLDS] = gc.get_threshold()
+        gc.set_threshold(young, middle, max(full, 100))
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -438,6 +444,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     REGISTRY.on_register = None
+    if GC_THRESHOLDS in config.stash:
+        gc.set_threshold(*config.stash[GC_THRESHOLDS])
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
         runtime.close()

@@ -148,6 +148,38 @@ def test_resume_after_kill_9_repeats_no_finished_call(serve, llmeval, pytester):
     assert sum(record["cached"] for record in run.samples()) == cached
 
 
+# -- the garbage collector during a run ---------------------------------------------------------
+GC_PROBE = """
+import gc
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    with open("thresholds.txt", "a") as handle:
+        handle.write("%d %d %d\\n" % gc.get_threshold())
+"""
+
+
+def test_a_run_collects_its_oldest_generation_less_often_and_restores_the_thresholds(
+    serve, llmeval, pytester
+):
+    import gc
+
+    server = serve(aime_handler(lambda subset, index, gold: gold))
+    pytester.makeconftest(GC_PROBE)
+    before = gc.get_threshold()
+    gc.set_threshold(500, 7, 20)
+    try:
+        run = llmeval(server.base_url, "--llm-no-cache", "--llm-limit=2")
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)
+    assert run.ret == 0
+    seen = set((pytester.path / "thresholds.txt").read_text().splitlines())
+    assert seen == {"500 7 100"}  # the user's young and middle thresholds are kept
+    assert after == (500, 7, 20)
+
+
 # -- xdist gives the same report ------------------------------------------------------------------
 def mixed(subset: str, index: int, gold: str) -> str:
     return gold if (index % 3 == 0) == (subset == "AIME2025-I") else "999"
