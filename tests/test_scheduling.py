@@ -50,7 +50,7 @@ def drive(scheduler, items: int, slow: str) -> tuple[list[Worker], list[int]]:
 
 
 @pytest.mark.parametrize("slow", ["slow", "fast"])  # the slow worker's items take 0.5 s or not
-def test_every_worker_holds_four_windows_until_the_last_item_is_handed_out(pytester, slow):
+def test_every_worker_holds_its_depth_until_the_last_item_is_handed_out(pytester, slow):
     config = pytester.parseconfig("--tx", "2*popen", "--dist", "load")
     scheduler = deep_load_scheduling(config, None, depth=40)
     workers, shallowest = drive(scheduler, 1000, slow)
