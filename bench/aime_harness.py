@@ -11,7 +11,7 @@ the same reply: a short worked answer ending in a boxed integer (the fast path);
 Every figure is the whole pytest run, start-up included, best of `--repeats` (three):
 efficiency = (N × latency / concurrency) / wall at concurrency 32 and 128, and the wall per
 sample at zero latency. With `--before DIR` the same cells run first for the checkout in DIR
-(on PYTHONPATH), then for this one.
+(run from that folder, so its code is the one imported), then for this one.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def run_aime(
         f"--llm-data=aime25={data}", f"--llm-concurrency={concurrency}", "--llm-no-cache",
         "--llm-output=/tmp/llmeval-bench-aime",
     ]  # fmt: skip
-    runs = [measure(command, env={"PYTHONPATH": str(checkout)}) for _ in range(repeats)]
+    runs = [measure(command, tree=checkout) for _ in range(repeats)]
     for result in runs:
         counts = re.findall(r"(\d+) (?:passed|failed)", result.stdout)
         if result.returncode not in (0, 1) or sum(map(int, counts)) != samples:

@@ -71,16 +71,18 @@ class Measured:
     stdout: str
 
 
-def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Run `command`; wall time, the test loop's own time (if the suite marks it), peak RSS."""
+def measure(command: list[str], env: dict[str, str] | None = None, tree: Path = TREE) -> Measured:
+    """Run `command` on the code of `tree` (its working directory and first on the path:
+    `python -m` puts the working directory before PYTHONPATH); wall time, the test loop's own
+    time (if the suite marks it), peak RSS."""
     marker = Path(tempfile.mkstemp(suffix=".json")[1])
-    full_env = {**os.environ, "PYTHONPATH": str(TREE), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    full_env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     full_env |= env or {}
     full_env["LLMEVAL_BENCH_MARKER"] = str(marker)
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=TREE, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=tree, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = 0
     done = threading.Event()

@@ -63,10 +63,7 @@ def main() -> None:
             for index in range(args.repeats):
                 for label, code in codes:
                     output = scratch / f"warm-{label}-{index}"
-                    warm = measure(
-                        command(url, args.mode, args.n, cache, output, code),
-                        env={"PYTHONPATH": str(code)},
-                    )
+                    warm = measure(command(url, args.mode, args.n, cache, output, code), tree=code)
                     done = records(output)
                     hits = sum(bool(r["cached"]) for r in done)
                     rows.append(
