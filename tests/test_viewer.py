@@ -397,7 +397,10 @@ def test_filters_count_what_the_records_say(page, runs):
     # the state is in the fragment: a reload shows the same list
     choose(page, "sub", "live_multiple")
     choose(page, "ver", "failed")
-    page.wait_for_function("() => location.hash.includes('ver=failed')")
+    # the fragment follows 120 ms later, and an earlier step may have left ver=failed in it
+    page.wait_for_function(
+        "() => location.hash.includes('sub=live_multiple') && location.hash.includes('ver=failed')"
+    )
     page.reload()
     page.wait_for_selector("html[data-ready]")
     expected = sum(r["subset"] == "live_multiple" and verdict(r) == "failed" for r in records)
