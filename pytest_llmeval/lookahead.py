@@ -25,9 +25,14 @@ def sample_key(item: pytest.Item) -> SampleKey | None:
     return value if isinstance(value, SampleKey) else None
 
 
+def window(concurrency: int) -> int:
+    """How many items' calls may start ahead of the running one: twice the concurrency, so a
+    slow item never leaves the slots idle."""
+    return 2 * concurrency
+
+
 class LookAhead:
-    """The next items' (nodeid, SampleKey) pairs, each handed out once, a window at a time
-    (twice the concurrency, so a slow item never leaves the slots idle)."""
+    """The next items' (nodeid, SampleKey) pairs, each handed out once, a `window` at a time."""
 
     def __init__(self, session: pytest.Session, items: list[pytest.Item], window: int) -> None:
         self._session = session
