@@ -26,6 +26,7 @@ from pytest_llmeval.scoring.stats import (
     repeats_estimate,
     standard_error,
     t_interval,
+    t_quantile,
     weighted_estimate,
     wilson_interval,
 )
@@ -87,6 +88,31 @@ def test_t_interval_for_other_means_matches_scipy():
     assert (est.ci_low, est.ci_high) == (pytest.approx(low), pytest.approx(high))
     assert est.df == 39 and est.n == 40 and est.clusters is None
     assert est.value == pytest.approx(x.mean())
+
+
+DEGREES = [1, 1.0001, 1.3, 2, 2.5, 3, 4, 7.3, 10, 29, 99, 999.9, 1000, 12345.6, 1e5, 1e7, 1e9]
+LEVELS = [0.5, 0.50001, 0.6, 0.9, 0.95, 0.975, 0.995, 0.9995, 1 - 1e-6, 0.4, 0.025, 1e-6]
+
+
+@pytest.mark.parametrize("df", DEGREES)
+def test_t_quantile_is_scipys_and_inverts_scipys_cdf(df):
+    """Each branch (closed forms at 1 and 2, Newton below 1,000, Cornish-Fisher above) against
+    scipy's own quantile and, independently, its CDF at the value returned (scipy's quantile is
+    itself off by up to 1e-11 near the median)."""
+    from scipy import special
+
+    for q in LEVELS:
+        value = t_quantile(q, df)
+        assert value == pytest.approx(float(special.stdtrit(df, q)), rel=1e-9, abs=1e-11)
+        assert float(special.stdtr(df, value)) == pytest.approx(q, rel=1e-12, abs=1e-13)
+
+
+def test_t_quantile_without_a_spread_or_a_level():
+    assert t_quantile(0.975, None) == math.inf
+    assert t_quantile(0.975, 0.5) == math.inf
+    for q in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="0 < q < 1"):
+            t_quantile(q, 10)
 
 
 def test_wilson_interval_matches_the_solved_quadratic():
@@ -422,3 +448,23 @@ def test_estimate_serialises_to_plain_data():
     data = est.to_dict()
     assert Estimate(**data) == est
     assert set(data) == {"value", "se", "ci_low", "ci_high", "n", "clusters", "df", "method"}
+
+
+def test_intervals_import_neither_scipy_nor_numpy():
+    """A run's error bars (every method but the bootstrap) cost no scipy import (0.35 s)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pytest_llmeval.scoring.stats import *\n"
+        "other = mean_estimate([0.2, 0.5, 0.9, 0.4])\n"
+        "repeats = repeats_estimate([0.3, 0.6], ['a', 'b'])\n"
+        "parts = [mean_estimate([0.0, 1.0, 1.0]), other, repeats]\n"
+        "weighted_estimate(parts, [0.2, 0.3, 0.5])\n"
+        "f_score_estimate([1.0, 0.0, 1.0], [0.0, 1.0, 0.0])\n"
+        "print(sorted(m for m in ('scipy', 'numpy') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
