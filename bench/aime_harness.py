@@ -10,8 +10,9 @@ the same reply: a short worked answer ending in a boxed integer (the fast path);
 `--unboxed`, one more cell whose reply leaves the answer unboxed (math-verify in its children).
 Every figure is the whole pytest run, start-up included, best of `--repeats` (three):
 efficiency = (N × latency / concurrency) / wall at concurrency 32 and 128, and the wall per
-sample at zero latency. With `--before DIR` the same cells run first for the checkout in DIR
-(run from that folder, so its code is the one imported), then for this one.
+sample at zero latency, also with pytest's per-test output and log capture off. With
+`--before DIR` the same cells run first for the checkout in DIR (run from that folder, so its
+code is the one imported), then for this one.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ WORKED = (
 )
 BOXED = WORKED.format(answer="$\\boxed{455}$.")
 UNBOXED = WORKED.format(answer="455.")
+UNCAPTURED = ("-s", "-p", "no:logging")
+"""pytest's per-test output and log capture off: a cost of pytest's own, measured apart."""
 
 
 def write_data(folder: Path, samples: int) -> Path:
@@ -50,14 +53,20 @@ def write_data(folder: Path, samples: int) -> Path:
 
 
 def run_aime(
-    checkout: Path, url: str, data: Path, samples: int, concurrency: int, repeats: int
+    checkout: Path,
+    url: str,
+    data: Path,
+    samples: int,
+    concurrency: int,
+    repeats: int,
+    *extra: str,
 ) -> Measured:
     """The best of `repeats` runs of the checkout's benchmarks/test_aime25.py, its code imported."""
     command = [
         PYTHON, "-m", "pytest", str(checkout / "benchmarks" / "test_aime25.py"), "-q",
         "-p", "no:cacheprovider", "-p", "no:html", "--llm-model=bench", f"--llm-base-url={url}",
         f"--llm-data=aime25={data}", f"--llm-concurrency={concurrency}", "--llm-no-cache",
-        "--llm-output=/tmp/llmeval-bench-aime",
+        "--llm-output=/tmp/llmeval-bench-aime", *extra,
     ]  # fmt: skip
     runs = [measure(command, tree=checkout) for _ in range(repeats)]
     for result in runs:
@@ -96,10 +105,11 @@ def main() -> None:
                     label, f"boxed, {latency}s, concurrency {concurrency}", f"{result.wall_s:.2f}",
                     f"{ideal:.2f}", f"{ideal / result.wall_s:.3f}", "",
                 ])  # fmt: skip
-        replies = [(BOXED, "boxed"), (UNBOXED, "unboxed (math-verify)")][: 1 + args.unboxed]
-        for reply, kind in replies:
+        replies = [(BOXED, "boxed", ()), (BOXED, "boxed, -s -p no:logging", UNCAPTURED)]
+        replies += [(UNBOXED, "unboxed (math-verify)", ())] if args.unboxed else []
+        for reply, kind, extra in replies:
             with scripted_server("--text", reply) as url:
-                result = run_aime(checkout, url, data, n, 32, args.repeats)
+                result = run_aime(checkout, url, data, n, 32, args.repeats, *extra)
             rows.append([
                 label, f"{kind}, zero latency, concurrency 32", f"{result.wall_s:.2f}", "", "",
                 f"{result.wall_s / n * 1000:.2f}",

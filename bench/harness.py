@@ -12,7 +12,7 @@ a bare aiohttp loop (bench/bare_client.py, no pytest, start-up excluded) making 
 against the same server, which is what this machine and server allow at all (the harness runs
 a process that shares the cores with the server). `--big` adds concurrency 512
 (N = 10,000, 1.0 s latency). Then the cost per sample at zero latency, next to plain pytest's
-own cost per item.
+own cost per item, and with pytest's per-test output and log capture off (`-s -p no:logging`).
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ def main() -> None:
 
     with scripted_server("--text", "ok") as url:
         echo = run_echo(url, n, 32, 0)
+        uncaptured = run_echo(url, n, 32, 0, "-s", "-p", "no:logging")
         small = run_echo(url, 1, 32, 0)
         summary = failure_summary(url)
     plain = min(
@@ -138,6 +139,11 @@ def main() -> None:
         f"  test loop {echo.run_phase_s:.2f}s = {per_sample:.3f} ms per sample "
         f"(plain pytest item: {per_item:.3f} ms; "
         f"added by the harness: {per_sample - per_item:.3f} ms)"
+    )
+    print(
+        f"  with -s -p no:logging (no per-test output and log capture): test loop "
+        f"{uncaptured.run_phase_s / n * 1000:.3f} ms, "
+        f"whole run {uncaptured.wall_s / n * 1000:.3f} ms per sample"
     )
     print(
         f"  whole run {echo.wall_s:.2f}s (1 sample: {small.wall_s:.2f}s fixed cost), "
