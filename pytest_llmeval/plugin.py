@@ -19,7 +19,7 @@ import pytest
 from .benchmarks import REGISTRY, Benchmark
 from .config import Endpoint, RunConfig, add_options, build_run_config
 from .lookahead import SAMPLE_ARG, LookAhead, deep_load_scheduling, sample_key, window
-from .records import SampleRecord
+from .records import summary_data
 from .reporting.baseline import RunError, read_run
 from .reporting.compare import MaxDrop, parse_max_drop
 from .reporting.controller import Controller, Gates, run_dir_path
@@ -379,7 +379,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         part = _part_file(item.config)
         if part is not None:  # the full record to our own file, its summary on the wire
             part.append(record)
-            report.llm_record = SampleRecord.from_dict(record).summary().to_dict()
+            report.llm_record = summary_data(record)
             report.llm_record_written = True
         if item.config.option.xmlpath:  # on the teardown report, which pytest's XML reads
             from .reporting.junit import sample_properties

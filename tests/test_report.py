@@ -362,3 +362,26 @@ def test_official_rows_count_the_errors_of_the_samples_they_cover():
     rows = build_rows("m", records, {"bfcl_v3": BfclV3()})
     official = {r.subset: r.errors for r in rows if r.metric == "LeaderboardAccuracy"}
     assert official == {"NON_LIVE": 0, "LIVE": 1, "MULTI_TURN": 2, "OVERALL": 3}
+
+
+def test_a_records_plain_data_and_summary_are_dataclasses_own():
+    """to_dict against dataclasses.asdict; summary and summary_data keep the same fields."""
+    import dataclasses
+
+    from pytest_llmeval.records import SUMMARY_FIELDS, Usage, summary_data
+
+    record = SampleRecord(
+        "toy", "s", "7", repeat=1, nodeid="t.py::t[7]", cluster="7", passed=True, reason="ok",
+        metrics={"AverageAccuracy": 1.0}, tags=["x"], usage=Usage(3, 4, 1),
+        judge_usage=Usage(1, 2, 1), latency_s=0.5, attempts=2, cached=True,
+        messages=[{"role": "user", "content": "q"}], response={"text": "a"}, target="a",
+        labels={"k": [1]}, extra={"e": {"f": 2}},
+    )  # fmt: skip
+    data = record.to_dict()
+    assert data == dataclasses.asdict(record)
+    assert list(data) == [f.name for f in dataclasses.fields(SampleRecord)]
+    assert SampleRecord.from_dict(data) == record
+    light = summary_data(data)
+    assert tuple(light) == SUMMARY_FIELDS and "messages" not in light
+    assert SampleRecord.from_dict(light) == record.summary()
+    assert record.summary().messages == [] and record.summary().usage == Usage(3, 4, 1)

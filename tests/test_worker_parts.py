@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from pytest_llmeval.records import SUMMARY_FIELDS
 from tests.conftest import aime_handler
 from tests.scripted_server import Reply
 
@@ -54,5 +55,5 @@ def test_samples_jsonl_under_two_workers_equals_the_single_process_one(serve, ll
     assert ".parts" not in names  # the workers' part files were absorbed
     wire = [json.loads(line) for line in (pytester.path / "wire.jsonl").read_text().splitlines()]
     assert len(wire) == 60
-    assert all(r["messages"] == [] and r["response"] == {} for r in wire)  # summaries only
+    assert all(tuple(r) == SUMMARY_FIELDS for r in wire)  # summaries only, no heavy field
     assert sorted(r["nodeid"] for r in wire) == sorted(r["nodeid"] for r in records)

@@ -21,7 +21,7 @@ import pytest
 
 from ..benchmarks import RegistryError
 from ..config import RunConfig, mask_secrets
-from ..records import Row, SampleRecord, plain
+from ..records import Row, SampleRecord, plain, summary_data
 from .baseline import Comparison, FinishedRun, compare_runs
 from .compare import MaxDrop
 from .files import PARTS, SamplesFile, run_dir_path, write_reports
@@ -141,9 +141,8 @@ class Controller:
             self._samples.append(data)
             # The full record now lives in samples.jsonl; the table needs only the figures, and
             # pytest keeps every report until the end (conversations can be megabytes).
-            record = SampleRecord.from_dict(data).summary()
-            report.llm_record = record.to_dict()
-            self.records.append(record)
+            report.llm_record = summary = summary_data(data)
+            self.records.append(SampleRecord.from_dict(summary))
         elif report.failed:
             self.other_failures += 1
 
