@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import PYTHON, ROOT, Measured, measure, scripted_server, table
+from common import PYTHON, ROOT, UNCAPTURED, Measured, measure, scripted_server, table
 
 WORKED = (
     "We need the remainder of the sum modulo $1000$. Writing $S = \\sum_{{k=1}}^{{n}} k^2$, "
@@ -35,8 +35,6 @@ WORKED = (
 )
 BOXED = WORKED.format(answer="$\\boxed{455}$.")
 UNBOXED = WORKED.format(answer="455.")
-UNCAPTURED = ("-s", "-p", "no:logging")
-"""pytest's per-test output and log capture off: a cost of pytest's own, measured apart."""
 
 
 def write_data(folder: Path, samples: int) -> Path:

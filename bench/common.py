@@ -23,6 +23,8 @@ PYTHON = sys.executable
 # Timed runs read compiled bytecode as an installed package does (PYTHONDONTWRITEBYTECODE would
 # recompile every module at each start-up); the cache lives under /tmp, never in a checkout.
 PYCACHE = Path(tempfile.gettempdir()) / "llmeval-bench-pycache"
+UNCAPTURED = ("-s", "-p", "no:logging")
+"""pytest's per-test output and log capture off: a cost of pytest's own, measured apart."""
 
 
 @contextmanager

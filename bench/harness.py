@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 
-from common import PYTHON, ROOT, TREE, measure, scripted_server, table
+from common import PYTHON, ROOT, TREE, UNCAPTURED, measure, scripted_server, table
 
 SUITE = "bench/suite/test_echo.py"
 REPEATS = 3
@@ -110,7 +110,7 @@ def main() -> None:
 
     with scripted_server("--text", "ok") as url:
         echo = run_echo(url, n, 32, 0)
-        uncaptured = run_echo(url, n, 32, 0, "-s", "-p", "no:logging")
+        uncaptured = run_echo(url, n, 32, 0, *UNCAPTURED)
         small = run_echo(url, 1, 32, 0)
         summary = failure_summary(url)
     plain = min(
