@@ -12,7 +12,10 @@ Every figure is the whole pytest run, start-up included, best of `--repeats` (th
 efficiency = (N × latency / concurrency) / wall at concurrency 32 and 128, and the wall per
 sample at zero latency, also with pytest's per-test output and log capture off. With
 `--before DIR` the same cells run first for the checkout in DIR (run from that folder, so its
-code is the one imported), then for this one.
+code is the one imported), then for this one. Last, the floor this machine sets: at 32 and 128
+the best whole-run efficiency any pytest run could reach, ideal / (a bare aiohttp loop's wall
++ plain pytest's time to its first test of N); at zero latency, plain pytest's whole run of N
+items that fail as wrong answers do, per item, plus one bare call.
 """
 
 from __future__ import annotations
@@ -26,7 +29,17 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import PYTHON, ROOT, UNCAPTURED, Measured, measure, scripted_server, table
+from common import (
+    PYTHON,
+    ROOT,
+    UNCAPTURED,
+    Measured,
+    bare_wall,
+    measure,
+    plain,
+    scripted_server,
+    table,
+)
 
 WORKED = (
     "We need the remainder of the sum modulo $1000$. Writing $S = \\sum_{{k=1}}^{{n}} k^2$, "
@@ -74,6 +87,25 @@ def run_aime(
     return min(runs, key=lambda run: run.wall_s)  # the machine's noise only adds time
 
 
+def floor(n: int, latency: float, repeats: int) -> list[list[str]]:
+    """The rows of what no pytest run of N samples can beat on this machine (module doc)."""
+    start = plain(n, repeats=repeats).first_test_s or 0.0
+    rows = []
+    with scripted_server("--text", BOXED, "--delay", str(latency)) as url:
+        for concurrency in (32, 128):
+            ideal = n * latency / concurrency
+            bound = ideal / (bare_wall(url, n, concurrency, repeats) + start)
+            rows.append(["floor", f"plain pytest + bare loop, concurrency {concurrency}", "",
+                         f"{ideal:.2f}", f"{bound:.3f}", ""])  # fmt: skip
+    with scripted_server("--text", BOXED) as url:
+        call = bare_wall(url, n, 32, repeats) / n * 1000
+    failing = plain(n, "--tb=no", repeats=repeats, PLAIN_FAIL="1")
+    per_item = failing.wall_s / n * 1000
+    rows.append(["floor", "plain pytest, failing items, + one bare call, zero latency",
+                 f"{failing.wall_s:.2f}", "", "", f"{per_item + call:.2f}"])  # fmt: skip
+    return rows
+
+
 def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -113,6 +145,7 @@ def main() -> None:
                 f"{result.wall_s / n * 1000:.2f}",
             ])  # fmt: skip
         print(f"  {label} done; {load()}")
+    rows += floor(n, latency, args.repeats)
     headers = [
         "code",
         "cell",

@@ -69,6 +69,7 @@ class Measured:
     peak_rss_mb: float
     returncode: int
     stdout: str
+    first_test_s: float | None = None  # from the start to the first test (bench/suite/test_plain)
 
 
 def measure(command: list[str], env: dict[str, str] | None = None, tree: Path = TREE) -> Measured:
@@ -76,11 +77,13 @@ def measure(command: list[str], env: dict[str, str] | None = None, tree: Path = 
     `python -m` puts the working directory before PYTHONPATH); wall time, the test loop's own
     time (if the suite marks it), peak RSS."""
     marker = Path(tempfile.mkstemp(suffix=".json")[1])
+    first = marker.with_suffix(".first")
     full_env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     full_env |= env or {}
     full_env["LLMEVAL_BENCH_MARKER"] = str(marker)
-    started = time.perf_counter()
+    full_env["LLMEVAL_BENCH_FIRST"] = str(first)
+    started, started_epoch = time.perf_counter(), time.time()
     process = subprocess.Popen(
         command, cwd=tree, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -104,7 +107,32 @@ def measure(command: list[str], env: dict[str, str] | None = None, tree: Path = 
         times = json.loads(marker.read_text())
         phase = times["end"] - times["start"]
     marker.unlink()
-    return Measured(wall, phase, peak / 1024, process.returncode, stdout)
+    first_test = None
+    if first.exists():
+        first_test = float(first.read_text()) - started_epoch
+        first.unlink()
+    return Measured(wall, phase, peak / 1024, process.returncode, stdout, first_test)
+
+
+def bare_wall(url: str, n: int, concurrency: int, repeats: int = 3) -> float:
+    """The fastest of `repeats` bare-client loops (bench/bare_client.py): the ceiling."""
+    command = [PYTHON, str(ROOT / "bench" / "bare_client.py"), url, str(n), str(concurrency)]
+    return min(
+        float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        for _ in range(repeats)
+    )
+
+
+def plain(n: int, *extra: str, repeats: int = 3, **env: str) -> Measured:
+    """The fastest of `repeats` runs of N plain pytest items (bench/suite/test_plain.py),
+    without this plugin; they also give the time to the first test (`Measured.first_test_s`)."""
+    command = [PYTHON, "-m", "pytest", "bench/suite/test_plain.py", "-q", "-p", "no:cacheprovider",
+               "-p", "no:llmeval_bench"]  # fmt: skip
+    runs = [
+        measure([*command, *extra], env={"PLAIN_ITEMS": str(n), **env}, tree=ROOT)
+        for _ in range(repeats)
+    ]
+    return min(runs, key=lambda run: run.wall_s)
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

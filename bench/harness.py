@@ -10,17 +10,28 @@ test loop; ideal = N × latency / concurrency; efficiency of the whole run = ide
 test loop = ideal / loop; the peak RSS of the process tree; and the ceiling: the efficiency of
 a bare aiohttp loop (bench/bare_client.py, no pytest, start-up excluded) making the same calls
 against the same server, which is what this machine and server allow at all (the harness runs
-a process that shares the cores with the server). `--big` adds concurrency 512
-(N = 10,000, 1.0 s latency). Then the cost per sample at zero latency, next to plain pytest's
-own cost per item, and with pytest's per-test output and log capture off (`-s -p no:logging`).
+a process that shares the cores with the server); and the bound: the best whole-run efficiency
+any pytest run could reach, ideal / (the bare loop's wall + the time plain pytest takes to
+reach its first test with N items, `-n` alike), as no call can start before that. `--big`
+adds concurrency 512 (N = 10,000, 1.0 s latency). Then the cost per sample at zero latency,
+next to plain pytest's own cost per item and the floor (plain pytest's item + one bare call),
+and with pytest's per-test output and log capture off (`-s -p no:logging`).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 
-from common import PYTHON, ROOT, TREE, UNCAPTURED, measure, scripted_server, table
+from common import (
+    PYTHON,
+    TREE,
+    UNCAPTURED,
+    bare_wall,
+    measure,
+    plain,
+    scripted_server,
+    table,
+)
 
 SUITE = "bench/suite/test_echo.py"
 REPEATS = 3
@@ -57,29 +68,24 @@ def failure_summary(url: str) -> list[list[object]]:
     return rows
 
 
-def bare_wall(url: str, n: int, concurrency: int) -> float:
-    """The fastest of REPEATS bare-client loops (bench/bare_client.py)."""
-    command = [PYTHON, str(ROOT / "bench" / "bare_client.py"), url, str(n), str(concurrency)]
-    return min(
-        float(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
-        for _ in range(REPEATS)
-    )
-
-
-def cell(url: str, label: str, n: int, latency: float, concurrency: int, workers: int) -> list:
+def cell(
+    url: str, label: str, n: int, latency: float, concurrency: int, workers: int, start: float
+) -> list:
+    """One row; `start` is plain pytest's time to its first test with N items, `-n` alike."""
     result = run_echo(url, n, concurrency, workers)
     total = concurrency * max(workers, 1)
     ideal = n * latency / total
-    ceiling = ideal / bare_wall(url, n, total)
+    bare = bare_wall(url, n, total, REPEATS)
     return [
         label, f"{result.wall_s:.2f}", f"{result.run_phase_s:.2f}", f"{ideal:.2f}",
-        f"{ideal / result.wall_s:.3f}", f"{ideal / result.run_phase_s:.3f}", f"{ceiling:.3f}",
-        f"{result.peak_rss_mb:.0f}",
+        f"{ideal / result.wall_s:.3f}", f"{ideal / result.run_phase_s:.3f}",
+        f"{ideal / bare:.3f}", f"{ideal / (bare + start):.3f}", f"{result.peak_rss_mb:.0f}",
     ]  # fmt: skip
 
 
 HEADERS = ["configuration", "wall s", "test loop s", "ideal s", "efficiency (whole run)",
-           "efficiency (test loop)", "ceiling (bare client)", "peak RSS MB"]  # fmt: skip
+           "efficiency (test loop)", "ceiling (bare client)", "bound (whole run)",
+           "peak RSS MB"]  # fmt: skip
 
 
 def main() -> None:
@@ -91,6 +97,7 @@ def main() -> None:
     n, latency = args.samples, args.latency
     print(f"timing the code of {TREE}")
 
+    start = {w: plain(n, "-n", str(w), repeats=REPEATS).first_test_s for w in (0, 2)}
     rows = []
     with scripted_server("--text", "ok", "--delay", str(latency)) as url:
         for label, concurrency, workers in (
@@ -99,12 +106,14 @@ def main() -> None:
             ("-n 2 × 16 (32 total)", 16, 2),
             ("-n 2 × 64 (128 total)", 64, 2),
         ):
-            rows.append(cell(url, label, n, latency, concurrency, workers))
-    print(f"N={n} samples, server latency {latency}s\n")
+            rows.append(cell(url, label, n, latency, concurrency, workers, start[workers]))
+    print(f"N={n} samples, server latency {latency}s; plain pytest reaches its first test of N")
+    print(f"in {start[0]:.2f}s (-n 0) and {start[2]:.2f}s (-n 2)\n")
     print(table(HEADERS, rows))
     if args.big:
+        big_start = plain(10_000, repeats=REPEATS).first_test_s
         with scripted_server("--text", "ok", "--delay", "1.0") as url:
-            big = [cell(url, "in-process 512", 10_000, 1.0, 512, 0)]
+            big = [cell(url, "in-process 512", 10_000, 1.0, 512, 0, big_start)]
         print("\nN=10000 samples, server latency 1.0s\n")
         print(table(HEADERS, big))
 
@@ -113,32 +122,21 @@ def main() -> None:
         uncaptured = run_echo(url, n, 32, 0, *UNCAPTURED)
         small = run_echo(url, 1, 32, 0)
         summary = failure_summary(url)
-    plain = min(
-        (
-            measure(
-                [
-                    PYTHON,
-                    "-m",
-                    "pytest",
-                    "bench/suite/test_plain.py",
-                    "-q",
-                    "-p",
-                    "no:cacheprovider",
-                ],
-                env={"PLAIN_ITEMS": str(n)},
-            )
-            for _ in range(REPEATS)
-        ),
-        key=lambda run: run.run_phase_s,
-    )
+        call = bare_wall(url, n, 32, REPEATS) / n * 1000
+    items = plain(n, repeats=REPEATS)
     per_sample = echo.run_phase_s / n * 1000
-    per_item = plain.run_phase_s / n * 1000 if plain.run_phase_s else float("nan")
+    per_item = items.run_phase_s / n * 1000 if items.run_phase_s else float("nan")
     print(f"\nzero latency, N={n}, in-process 32:")
     print(f"  whole run {echo.wall_s / n * 1000:.3f} ms per sample (start-up included)")
     print(
         f"  test loop {echo.run_phase_s:.2f}s = {per_sample:.3f} ms per sample "
         f"(plain pytest item: {per_item:.3f} ms; "
         f"added by the harness: {per_sample - per_item:.3f} ms)"
+    )
+    print(
+        f"  floor: plain pytest item {per_item:.3f} ms + one bare call {call:.3f} ms = "
+        f"{per_item + call:.3f} ms per sample; with start-up, plain pytest's whole run "
+        f"{items.wall_s / n * 1000:.3f} ms + the call = {items.wall_s / n * 1000 + call:.3f} ms"
     )
     print(
         f"  with -s -p no:logging (no per-test output and log capture): test loop "
