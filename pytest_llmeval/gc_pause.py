@@ -1,4 +1,4 @@
-"""The garbage collector paused while large trees of acyclic data are built.
+"""The garbage collector paused while large trees of acyclic data are built, and at exit.
 
 Loading a benchmark or reading a run back makes tens of thousands of dicts and lists in one
 go; each collection their allocations set off walks the whole growing heap again and finds
@@ -8,6 +8,7 @@ its viewer.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,3 +24,17 @@ def without_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+_exit_freeze = False
+
+
+def freeze_at_exit() -> None:
+    """At interpreter exit, move what is left to the permanent generation: CPython's
+    finalization otherwise walks the whole heap for cycles whose memory the system takes back
+    anyway (0.8-1.0 s after a 10,000-sample run, 0.04 s with this). pytest has looked for
+    unraisable exceptions by then; atexit handlers registered before this one run after it."""
+    global _exit_freeze
+    if not _exit_freeze:
+        atexit.register(gc.freeze)
+        _exit_freeze = True

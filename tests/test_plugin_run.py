@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,6 +179,26 @@ def test_a_run_collects_its_oldest_generation_less_often_and_restores_the_thresh
     seen = set((pytester.path / "thresholds.txt").read_text().splitlines())
     assert seen == {"500 7 100"}  # the user's young and middle thresholds are kept
     assert after == (500, 7, 20)
+
+
+EXIT_PROBE = """
+import atexit
+import gc
+
+atexit.register(lambda: print("left for the collector at exit:", len(gc.get_objects())))
+"""
+
+
+def test_at_exit_the_collector_is_left_nothing_to_walk(serve, llmeval, pytester):
+    """CPython's finalization walks every object the collector tracks, for cycles whose memory
+    the system takes back anyway (about a second after 10,000 samples): after a run there is
+    next to nothing left for it (the conftest's handler, registered first, runs last)."""
+    server = serve(aime_handler(lambda subset, index, gold: gold))
+    pytester.makeconftest(EXIT_PROBE)
+    run = llmeval(server.base_url, "--llm-no-cache", subprocess=True)
+    assert run.ret == 0
+    left = int(re.search(r"left for the collector at exit: (\d+)", run.text)[1])
+    assert left < 100
 
 
 # -- xdist gives the same report ------------------------------------------------------------------
