@@ -89,7 +89,7 @@ def run_aime(
 
 def floor(n: int, latency: float, repeats: int) -> list[list[str]]:
     """The rows of what no pytest run of N samples can beat on this machine (module doc)."""
-    start = plain(n, repeats=repeats).first_test_s or 0.0
+    start = plain(n, repeats=repeats).first_test_s
     rows = []
     with scripted_server("--text", BOXED, "--delay", str(latency)) as url:
         for concurrency in (32, 128):

@@ -132,6 +132,11 @@ def plain(n: int, *extra: str, repeats: int = 3, **env: str) -> Measured:
         measure([*command, *extra], env={"PLAIN_ITEMS": str(n), **env}, tree=ROOT)
         for _ in range(repeats)
     ]
+    for run in runs:
+        if run.first_test_s is None:
+            raise SystemExit(
+                f"plain run wrote no first-test time ({run.returncode}):\n{run.stdout[-3000:]}"
+            )
     return min(runs, key=lambda run: run.wall_s)
 
 

@@ -97,7 +97,8 @@ def main() -> None:
     n, latency = args.samples, args.latency
     print(f"timing the code of {TREE}")
 
-    start = {w: plain(n, "-n", str(w), repeats=REPEATS).first_test_s for w in (0, 2)}
+    plains = {w: plain(n, "-n", str(w), repeats=REPEATS) for w in (0, 2)}
+    start = {w: run.first_test_s for w, run in plains.items()}
     rows = []
     with scripted_server("--text", "ok", "--delay", str(latency)) as url:
         for label, concurrency, workers in (
@@ -123,7 +124,7 @@ def main() -> None:
         small = run_echo(url, 1, 32, 0)
         summary = failure_summary(url)
         call = bare_wall(url, n, 32, REPEATS) / n * 1000
-    items = plain(n, repeats=REPEATS)
+    items = plains[0]
     per_sample = echo.run_phase_s / n * 1000
     per_item = items.run_phase_s / n * 1000 if items.run_phase_s else float("nan")
     print(f"\nzero latency, N={n}, in-process 32:")
